@@ -1,0 +1,284 @@
+// Handle and TimerHandle: one callback scheduled on a loop. They live below
+// loop.ts and task.ts because a Task owns one Handle for all of its steps.
+
+import { enterContext, exitContext } from "./_context_state.ts";
+
+import { KeyboardInterrupt } from "./_errors.ts";
+import type { Context } from "./context.ts";
+import type { EventLoop } from "./loop.ts";
+import type { Task } from "./task.ts";
+
+/** A callback as the loop stores it: one argument, so no closure is needed. */
+// deno-lint-ignore no-explicit-any
+export type HandleCallback = (arg: any) => void;
+
+/**
+ * A callback scheduled with `callSoon` (or a task's next step): it can be
+ * cancelled until it runs, and a `using` block cancels it at its end.
+ *
+ * @example
+ * ```ts
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const seen: string[] = [];
+ * const h = loop.callSoon(() => seen.push("no"));
+ * loop.callSoon(() => seen.push("yes"));
+ * h.cancel();
+ * assert.equal(h.cancelled(), true);
+ * await loop.runUntilComplete((function* () {})());
+ * assert.deepEqual(seen, ["yes"]);
+ * loop.close();
+ * ```
+ */
+export class Handle implements Disposable {
+  /** @internal */
+  _callback: HandleCallback | null;
+  /** @internal */
+  _arg: unknown;
+  /** @internal */
+  _context: Context;
+  /** @internal */
+  _loop: EventLoop;
+  /** @internal */
+  _cancelled: boolean;
+  /** @internal The task this handle steps, for the scheduling helpers. */
+  _task: Task<unknown> | null;
+  /** @internal Deadline in loop time (TimerHandle only; -1 otherwise). */
+  _when: number;
+  /** @internal Scheduling order, breaks deadline ties (TimerHandle only). */
+  _seq: number;
+  /** @internal Where it was made, in debug mode. */
+  _sourceTraceback: string | undefined;
+  /** @internal What the callback was, kept for messages after cancel(). */
+  _repr: string | undefined;
+
+  /**
+   * Handles come from the loop (`callSoon`, `callLater`, `callAt`).
+   *
+   * @param callback What to run.
+   * @param arg Its one argument.
+   * @param context The context to run it in.
+   * @param loop The loop it belongs to.
+   * @param task The task whose step this is, if any.
+   */
+  constructor(
+    callback: HandleCallback,
+    arg: unknown,
+    context: Context,
+    loop: EventLoop,
+    task: Task<unknown> | null,
+  ) {
+    this._callback = callback;
+    this._arg = arg;
+    this._context = context;
+    this._loop = loop;
+    this._cancelled = false;
+    this._task = task;
+    this._when = -1;
+    this._seq = 0;
+    this._sourceTraceback = undefined;
+    this._repr = undefined;
+  }
+
+  /**
+   * Stops the callback from running; it does nothing once it has run.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const h = loop.callSoon(() => {});
+   * h.cancel();
+   * assert.ok(h.cancelled());
+   * loop.close();
+   * ```
+   */
+  cancel(): void {
+    if (this._cancelled) return;
+    if (this._loop._debug) this._repr = this.#describeCallback();
+    this._cancelled = true;
+    // A task's step handle keeps its callback: it is reused for the next step.
+    if (this._task === null) {
+      this._callback = null;
+      this._arg = undefined;
+    }
+  }
+
+  /**
+   * Whether {@linkcode Handle.cancel} was called.
+   *
+   * @returns `true` once cancelled.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(loop.callSoon(() => {}).cancelled(), false);
+   * loop.close();
+   * ```
+   */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /**
+   * The context the callback runs in (Python 3.12's `Handle.get_context`).
+   *
+   * @returns The context.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import { Context } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const ctx = new Context();
+   * assert.equal(loop.callSoon(() => {}, { context: ctx }).getContext(), ctx);
+   * loop.close();
+   * ```
+   */
+  getContext(): Context {
+    return this._context;
+  }
+
+  /**
+   * Cancels the handle at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * let h;
+   * {
+   *   using handle = loop.callLater(1000, () => {});
+   *   h = handle;
+   * }
+   * assert.ok(h.cancelled());
+   * loop.close();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.cancel();
+  }
+
+  /**
+   * A short description: `<Handle fn()>` or `<Handle cancelled>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * function tick() {}
+   * assert.equal(String(loop.callSoon(tick)), "<Handle tick()>");
+   * loop.close();
+   * ```
+   */
+  toString(): string {
+    return `<${this.constructor.name}${this.#whenPart()} ${
+      this._cancelled ? "cancelled" : this.#describeCallback()
+    }>`;
+  }
+
+  #whenPart(): string {
+    return this._when >= 0
+      ? ` when=${Math.round(this._when * 1000) / 1000}`
+      : "";
+  }
+
+  #describeCallback(): string {
+    if (this._task !== null) return `${this._task}.step()`;
+    const cb = this._callback;
+    if (cb === null) return this._repr ?? "cancelled";
+    return `${cb.name || "(anonymous)"}()`;
+  }
+
+  /** @internal Runs the callback in its context; errors go to the loop. */
+  _run(): void {
+    const ctx = this._context;
+    const prev = enterContext(ctx);
+    try {
+      (this._callback as HandleCallback)(this._arg);
+    } catch (e) {
+      if (e instanceof KeyboardInterrupt) throw e;
+      this._loop.callExceptionHandler({
+        message: `Exception in callback ${this.#describeCallback()}`,
+        exception: e,
+        handle: this,
+        sourceTraceback: this._sourceTraceback,
+      });
+    } finally {
+      exitContext(ctx, prev);
+    }
+  }
+}
+
+/**
+ * A {@linkcode Handle} for a callback scheduled at a time (`callLater`,
+ * `callAt`).
+ *
+ * @example
+ * ```ts
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const h = loop.callAt(loop.time() + 50, () => {});
+ * assert.ok(h.when() > loop.time());
+ * h.cancel();
+ * loop.close();
+ * ```
+ */
+export class TimerHandle extends Handle {
+  /**
+   * The deadline, in loop time (milliseconds, see `EventLoop.time`).
+   *
+   * @returns The deadline.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(loop.callAt(123, () => {}).when(), 123);
+   * loop.close();
+   * ```
+   */
+  when(): number {
+    return this._when;
+  }
+
+  /**
+   * Cancels the timer and lets the loop forget it.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const h = loop.callLater(10, () => {});
+   * h.cancel();
+   * assert.ok(h.cancelled());
+   * loop.close();
+   * ```
+   */
+  override cancel(): void {
+    if (this._cancelled) return;
+    super.cancel();
+    this._loop._timerHandleCancelled(this);
+  }
+}

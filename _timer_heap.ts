@@ -1,0 +1,71 @@
+// The loop's one timer heap: a binary min-heap ordered by deadline, then by
+// scheduling order, so equal deadlines run in the order they were set.
+
+import type { TimerHandle } from "./_handle.ts";
+
+function before(a: TimerHandle, b: TimerHandle): boolean {
+  return a._when < b._when || (a._when === b._when && a._seq < b._seq);
+}
+
+/** A min-heap of timer handles. */
+export class TimerHeap {
+  _items: TimerHandle[] = [];
+  /** How many of the items are cancelled (they are dropped lazily). */
+  cancelledCount = 0;
+
+  get length(): number {
+    return this._items.length;
+  }
+
+  peek(): TimerHandle | undefined {
+    return this._items[0];
+  }
+
+  push(h: TimerHandle): void {
+    const items = this._items;
+    let i = items.length;
+    items.push(h);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent];
+      if (!before(h, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = h;
+  }
+
+  pop(): TimerHandle {
+    const items = this._items;
+    const top = items[0];
+    const last = items.pop() as TimerHandle;
+    const n = items.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && before(items[r], items[l]) ? r : l;
+        if (!before(items[c], last)) break;
+        items[i] = items[c];
+        i = c;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
+
+  /** Drops every cancelled handle and restores the heap order. */
+  purge(): void {
+    const kept = this._items.filter((h) => !h._cancelled);
+    this._items = [];
+    this.cancelledCount = 0;
+    for (const h of kept) this.push(h);
+  }
+
+  clear(): void {
+    this._items = [];
+    this.cancelledCount = 0;
+  }
+}

@@ -1,0 +1,591 @@
+/**
+ * Context variables, as Python's `contextvars`: a {@linkcode ContextVar}
+ * holds one value per {@linkcode Context}; every task runs in its own copy of
+ * the context that created it, so a value set inside a task follows that task
+ * across its suspensions and is invisible to its parent.
+ *
+ * Copying a context is O(1): contexts share their storage until one of them
+ * is written (copy-on-write).
+ *
+ * @example Values follow the context they were set in
+ * ```ts
+ * import { ContextVar, copyContext } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * const user = new ContextVar<string>("user", { default: "anonymous" });
+ * const ctx = copyContext();
+ * ctx.run(() => user.set("ada"));
+ * assert.equal(user.get(), "anonymous");
+ * assert.equal(ctx.get(user), "ada");
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type ContextSlot,
+  contextState,
+  enterContext,
+  exitContext,
+} from "./_context_state.ts";
+import { describe } from "./_describe.ts";
+
+const MISSING_VALUE: unique symbol = Symbol("Token.MISSING");
+const TOKEN_KEY: unique symbol = Symbol("token key");
+
+/**
+ * Raised by {@linkcode ContextVar.get} when the variable has no value in the
+ * current context and no default: Python's `LookupError`.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar, LookupError } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => new ContextVar("v").get(), LookupError);
+ * ```
+ */
+export class LookupError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message What was looked up.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "LookupError";
+  }
+}
+
+/**
+ * An immutable-looking mapping from {@linkcode ContextVar}s to values. One
+ * context is current at a time; {@linkcode Context.run} makes another one
+ * current while a function runs, and writes made by that function stay in it.
+ *
+ * @example
+ * ```ts
+ * import { Context, ContextVar } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new ContextVar<number>("v");
+ * const ctx = new Context();
+ * ctx.run(() => v.set(1));
+ * assert.equal(ctx.get(v), 1);
+ * assert.equal(ctx.size, 1);
+ * assert.equal(v.get(0), 0);
+ * ```
+ */
+export class Context
+  implements ContextSlot, Iterable<[ContextVar<unknown>, unknown]> {
+  /** @internal */
+  _map: Map<ContextVar<unknown>, unknown>;
+  /** @internal Another context may hold the same map: copy before writing. */
+  _shared: boolean;
+  /** @internal */
+  _entered: boolean;
+
+  /** Makes an empty context. Python's `Context()` takes no arguments either. */
+  constructor() {
+    if (arguments.length > 0) {
+      throw new TypeError("Context() does not accept any arguments");
+    }
+    this._map = new Map();
+    this._shared = false;
+    this._entered = false;
+  }
+
+  /**
+   * Runs `fn(...args)` with this context current and returns its result.
+   * Writes made by `fn` persist in this context, even when `fn` throws.
+   *
+   * @param fn The function to run.
+   * @param args Its arguments.
+   * @returns What `fn` returned.
+   * @throws {Error} `cannot enter context: … is already entered` when this
+   * context is current already (further up the stack or in a running task).
+   *
+   * @example
+   * ```ts
+   * import { ContextVar, copyContext } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v", { default: 0 });
+   * assert.equal(copyContext().run((x: number) => { v.set(x); return v.get(); }, 5), 5);
+   * assert.equal(v.get(), 0);
+   * ```
+   */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Context.run() expects a function to run, got ${describe(fn)}`,
+      );
+    }
+    const prev = enterContext(this);
+    try {
+      return fn(...args);
+    } finally {
+      exitContext(this, prev);
+    }
+  }
+
+  /**
+   * A shallow copy: same variables, same values, O(1).
+   *
+   * @returns The new context.
+   *
+   * @example
+   * ```ts
+   * import { Context, ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar<string>("v");
+   * const a = new Context();
+   * a.run(() => v.set("a"));
+   * const b = a.copy();
+   * b.run(() => v.set("b"));
+   * assert.equal(a.get(v), "a");
+   * assert.equal(b.get(v), "b");
+   * ```
+   */
+  copy(): Context {
+    const c = new Context();
+    c._map = this._map;
+    c._shared = true;
+    this._shared = true;
+    return c;
+  }
+
+  /**
+   * The value of `v` in this context, or `undefined` when it has none (the
+   * variable's default is not consulted, as with Python's `ctx.get(var)`).
+   *
+   * @param v The variable.
+   * @returns Its value here.
+   *
+   * @example
+   * ```ts
+   * import { Context, ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Context().get(new ContextVar("v", { default: 1 })), undefined);
+   * ```
+   */
+  get<T>(v: ContextVar<T>): T | undefined {
+    return this._map.get(v) as T | undefined;
+  }
+
+  /**
+   * Whether `v` has a value in this context (Python's `var in ctx`).
+   *
+   * @param v The variable.
+   * @returns `true` when set here.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar, copyContext } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v");
+   * const ctx = copyContext();
+   * ctx.run(() => v.set(1));
+   * assert.equal(ctx.has(v), true);
+   * ```
+   */
+  has(v: ContextVar<unknown>): boolean {
+    return this._map.has(v);
+  }
+
+  /** How many variables have a value in this context. */
+  get size(): number {
+    return this._map.size;
+  }
+
+  /**
+   * The variables set in this context.
+   *
+   * @returns An iterator over them.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar, copyContext } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v");
+   * const ctx = copyContext();
+   * ctx.run(() => v.set(1));
+   * assert.ok([...ctx.keys()].includes(v));
+   * ```
+   */
+  keys(): IterableIterator<ContextVar<unknown>> {
+    return this._map.keys();
+  }
+
+  /**
+   * The values set in this context.
+   *
+   * @returns An iterator over them.
+   *
+   * @example
+   * ```ts
+   * import { Context, ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const ctx = new Context();
+   * ctx.run(() => new ContextVar("v").set(7));
+   * assert.deepEqual([...ctx.values()], [7]);
+   * ```
+   */
+  values(): IterableIterator<unknown> {
+    return this._map.values();
+  }
+
+  /**
+   * The `[variable, value]` pairs of this context (Python's `items()`).
+   *
+   * @returns An iterator over them.
+   *
+   * @example
+   * ```ts
+   * import { Context, ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v");
+   * const ctx = new Context();
+   * ctx.run(() => v.set(7));
+   * assert.deepEqual([...ctx.entries()], [[v, 7]]);
+   * ```
+   */
+  entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
+    return this._map.entries();
+  }
+
+  /**
+   * Same as {@linkcode Context.entries}, so a context spreads into a `Map`.
+   *
+   * @returns An iterator over `[variable, value]` pairs.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Map(new Context()).size, 0);
+   * ```
+   */
+  [Symbol.iterator](): IterableIterator<[ContextVar<unknown>, unknown]> {
+    return this._map.entries();
+  }
+
+  /** @internal Writes `value` (or removes the variable for MISSING). */
+  _write(v: ContextVar<unknown>, value: unknown): void {
+    if (this._shared) {
+      this._map = new Map(this._map);
+      this._shared = false;
+    }
+    if (value === MISSING_VALUE) this._map.delete(v);
+    else this._map.set(v, value);
+  }
+
+  /**
+   * A short description, used in error messages.
+   *
+   * @returns `<Context size=N>`.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new Context()), "<Context size=0>");
+   * ```
+   */
+  toString(): string {
+    return `<Context size=${this._map.size}>`;
+  }
+}
+
+contextState.current = new Context();
+
+/** The current context, typed. */
+function current(): Context {
+  return contextState.current as Context;
+}
+
+/**
+ * A shallow copy of the current context (Python's `copy_context()`).
+ *
+ * @returns The copy.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar, copyContext } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new ContextVar("v", { default: "outer" });
+ * const ctx = copyContext();
+ * ctx.run(() => v.set("inner"));
+ * assert.equal(v.get(), "outer");
+ * ```
+ */
+export function copyContext(): Context {
+  return current().copy();
+}
+
+/** Options of {@linkcode ContextVar}. */
+export interface ContextVarOptions<T> {
+  /** Returned by `get()` when the current context has no value. */
+  default?: T;
+}
+
+/**
+ * A variable whose value depends on the current {@linkcode Context}: each
+ * task sees the value of its own context.
+ *
+ * @typeParam T The type of its values.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * const requestId = new ContextVar<number>("requestId", { default: 0 });
+ * {
+ *   using _ = requestId.set(42); // reset when the block ends
+ *   assert.equal(requestId.get(), 42);
+ * }
+ * assert.equal(requestId.get(), 0);
+ * ```
+ */
+export class ContextVar<T> {
+  /** The variable's name, for messages. */
+  readonly name: string;
+  #hasDefault: boolean;
+  #default: T | undefined;
+
+  /**
+   * Makes a variable.
+   *
+   * @param name Its name (a string).
+   * @param options `default`: the value `get()` returns when none is set.
+   */
+  constructor(name: string, options?: ContextVarOptions<T>) {
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `context variable name must be a string, got ${describe(name)}`,
+      );
+    }
+    this.name = name;
+    this.#hasDefault = options !== undefined && "default" in options;
+    this.#default = options?.default;
+  }
+
+  /**
+   * The value in the current context; else `fallback` when one is given;
+   * else the variable's default.
+   *
+   * @param fallback Returned when the current context has no value.
+   * @returns The value.
+   * @throws {LookupError} When there is no value, no fallback and no default.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar<number>("v");
+   * assert.equal(v.get(-1), -1);
+   * ```
+   */
+  get(): T;
+  get<D>(fallback: D): T | D;
+  get<D>(fallback?: D): T | D {
+    const map = current()._map;
+    if (map.has(this)) return map.get(this) as T;
+    if (arguments.length > 0) return fallback as D;
+    if (this.#hasDefault) return this.#default as T;
+    throw new LookupError(
+      `${this}: no value in the current context and no default`,
+    );
+  }
+
+  /**
+   * Sets the value in the current context.
+   *
+   * @param value The new value.
+   * @returns A {@linkcode Token} that restores the previous value, by
+   * {@linkcode ContextVar.reset} or at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v", { default: 1 });
+   * const token = v.set(2);
+   * v.reset(token);
+   * assert.equal(v.get(), 1);
+   * ```
+   */
+  set(value: T): Token<T> {
+    const ctx = current();
+    const map = ctx._map;
+    const old = map.has(this) ? map.get(this) as T : MISSING_VALUE;
+    ctx._write(this as ContextVar<unknown>, value);
+    return new Token<T>(TOKEN_KEY, ctx, this, old);
+  }
+
+  /**
+   * Restores the value the variable had before the `set` that made `token`.
+   *
+   * @param token What `set` returned.
+   * @throws {Error} When the token was used already.
+   * @throws {TypeError} When it belongs to another variable or was made in
+   * another context.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar<string>("v");
+   * const t = v.set("x");
+   * v.reset(t);
+   * assert.equal(v.get("unset"), "unset");
+   * assert.throws(() => v.reset(t), /has already been used once/);
+   * ```
+   */
+  reset(token: Token<T>): void {
+    if (!(token instanceof Token)) {
+      throw new TypeError(
+        `ContextVar.reset() expects a Token made by set(), got ${
+          describe(token)
+        }`,
+      );
+    }
+    if (token._used) {
+      throw new Error(`${token} has already been used once`);
+    }
+    if (token.var !== this) {
+      throw new TypeError(`${token} was created by a different ContextVar`);
+    }
+    const ctx = current();
+    if (token._context !== ctx) {
+      throw new TypeError(`${token} was created in a different Context`);
+    }
+    ctx._write(this as ContextVar<unknown>, token._old);
+    token._used = true;
+  }
+
+  /**
+   * A short description, used in error messages.
+   *
+   * @returns `<ContextVar name='…'>`, with the default when there is one.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new ContextVar("a", { default: 1 })), "<ContextVar name='a' default=1>");
+   * ```
+   */
+  toString(): string {
+    const d = this.#hasDefault ? ` default=${describe(this.#default)}` : "";
+    return `<ContextVar name='${this.name}'${d}>`;
+  }
+}
+
+/**
+ * What {@linkcode ContextVar.set} returns: undoes that `set` once, by
+ * {@linkcode ContextVar.reset} or `using` (Python 3.14 makes tokens context
+ * managers the same way).
+ *
+ * @typeParam T The variable's value type.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar, Token } from "@x/runner/context";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new ContextVar<number>("v");
+ * const t = v.set(1);
+ * assert.equal(t.var, v);
+ * assert.equal(t.oldValue, Token.MISSING);
+ * ```
+ */
+export class Token<T> implements Disposable {
+  /** The `oldValue` of a token whose variable had no value before. */
+  static readonly MISSING: typeof MISSING_VALUE = MISSING_VALUE;
+  /** The variable this token resets. */
+  readonly var: ContextVar<T>;
+  /** @internal */
+  _context: Context;
+  /** @internal */
+  _old: T | typeof MISSING_VALUE;
+  /** @internal */
+  _used: boolean;
+
+  /**
+   * Tokens come only from {@linkcode ContextVar.set}.
+   *
+   * @param key A private key; anything else throws.
+   * @param context The context the value was set in.
+   * @param variable The variable.
+   * @param old Its previous value.
+   */
+  constructor(
+    key: symbol,
+    context: Context,
+    variable: ContextVar<T>,
+    old: T | typeof MISSING_VALUE,
+  ) {
+    if (key !== TOKEN_KEY) {
+      throw new Error("Tokens can only be created by ContextVars");
+    }
+    this._context = context;
+    this.var = variable;
+    this._old = old;
+    this._used = false;
+  }
+
+  /** The value before the `set`, or {@linkcode Token.MISSING}. */
+  get oldValue(): T | typeof MISSING_VALUE {
+    return this._old;
+  }
+
+  /**
+   * Resets the variable (for `using`); a token used already is left alone.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * const v = new ContextVar("v", { default: "a" });
+   * {
+   *   using _ = v.set("b");
+   * }
+   * assert.equal(v.get(), "a");
+   * ```
+   */
+  [Symbol.dispose](): void {
+    if (!this._used) this.var.reset(this);
+  }
+
+  /**
+   * A short description, used in error messages.
+   *
+   * @returns `<Token var=…>` or `<Token used var=…>`.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.match(String(new ContextVar("v").set(1)), /^<Token var=/);
+   * ```
+   */
+  toString(): string {
+    return `<Token${this._used ? " used" : ""} var=${this.var}>`;
+  }
+}

@@ -1,0 +1,707 @@
+/**
+ * Futures: the low-level awaitable of the loop, with asyncio's state machine
+ * (pending, cancelled, finished), its error messages, and done callbacks that
+ * run through the loop in registration order. A coroutine awaits a Future
+ * with `yield*`; native code awaits it with `await` (it is `PromiseLike`).
+ *
+ * @example
+ * ```ts
+ * import { Future } from "@x/runner/future";
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const fut = loop.createFuture<number>();
+ * loop.callLater(10, () => fut.setResult(42));
+ * const value = await loop.runUntilComplete((function* () {
+ *   return yield* fut;
+ * })());
+ * assert.equal(value, 42);
+ * assert.ok(fut instanceof Future);
+ * loop.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { copyContext } from "./context.ts";
+import { describe } from "./_describe.ts";
+import {
+  CancelledError,
+  InvalidStateError,
+  KeyboardInterrupt,
+  TimeoutError,
+} from "./_errors.ts";
+import { getRunningLoop } from "./_running.ts";
+import type { EventLoop } from "./loop.ts";
+import type { Task } from "./task.ts";
+import type { Coroutine } from "./_coro.ts";
+
+export { CancelledError, InvalidStateError, KeyboardInterrupt, TimeoutError };
+export type { Coroutine };
+
+/** @internal */
+export const PENDING = 0;
+/** @internal */
+export const CANCELLED = 1;
+/** @internal */
+export const FINISHED = 2;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"];
+
+/** Options of {@linkcode Future}. */
+export interface FutureOptions {
+  /** The loop the future belongs to; the running loop by default. */
+  loop?: EventLoop;
+}
+
+/** Options of {@linkcode Future.addDoneCallback}. */
+export interface DoneCallbackOptions {
+  /** The context to run the callback in; a copy of the current one by default. */
+  context?: Context;
+}
+
+/** What a future's exception report holds; it must not reference the future. */
+interface NeverRetrieved {
+  loop: EventLoop;
+  kind: string;
+  exception: unknown;
+  description: string;
+  sourceTraceback: string | undefined;
+}
+
+const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
+  held.loop.callExceptionHandler({
+    message: `${held.kind} exception was never retrieved`,
+    exception: held.exception,
+    description: held.description,
+    sourceTraceback: held.sourceTraceback,
+  });
+});
+
+/**
+ * The result of an operation that has not finished yet: asyncio's `Future`.
+ *
+ * Callbacks added with {@linkcode Future.addDoneCallback} never run
+ * synchronously: completing the future schedules them on the loop, in the
+ * order they were added, each in the context captured when it was added.
+ *
+ * A Future whose exception nobody read (by `result()`, `exception()`,
+ * `yield*` or `await`) is reported to the loop's exception handler as
+ * "Future exception was never retrieved" when it is garbage-collected. That
+ * is later than in CPython: it happens whenever the JS engine collects the
+ * object, which may be never in a short program.
+ *
+ * @typeParam T The type of the result.
+ *
+ * @example
+ * ```ts
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const fut = loop.createFuture<string>();
+ * fut.setResult("done");
+ * assert.equal(fut.done(), true);
+ * assert.equal(fut.result(), "done");
+ * assert.equal(await fut, "done");
+ * loop.close();
+ * ```
+ */
+export class Future<T> implements PromiseLike<T> {
+  /** @internal 0 pending, 1 cancelled, 2 finished. */
+  _state: number;
+  /** @internal */
+  _result: T | undefined;
+  /** @internal */
+  _exception: unknown;
+  /** @internal Finished with an exception rather than a result. */
+  _failed: boolean;
+  /** @internal */
+  _loop: EventLoop;
+  /** @internal Pairs of (callback or waiting Task, context). */
+  _callbacks: unknown[] | null;
+  /** @internal */
+  _cancelMessage: string | undefined;
+  /** @internal The CancelledError that cancelled a task, returned once. */
+  _cancelledExc: CancelledError | null;
+  /** @internal Is a "never retrieved" report registered? */
+  _logTraceback: boolean;
+  /** @internal Set by the await protocol, as `_asyncio_future_blocking`. */
+  _blocking: boolean;
+  /** @internal Where it was made, in debug mode. */
+  _sourceTraceback: string | undefined;
+  /** @internal The native promise behind `then`, made on first use. */
+  _promise: Promise<T> | null;
+  /** @internal */
+  _settle: ((f: Future<unknown>) => void) | null;
+
+  /**
+   * Makes a pending future. Prefer `loop.createFuture()`.
+   *
+   * @param options `loop`: its loop (the running loop by default).
+   * @throws {Error} `no running event loop` when no loop is given or running.
+   */
+  constructor(options?: FutureOptions) {
+    this._loop = options?.loop ?? getRunningLoop();
+    this._state = PENDING;
+    this._result = undefined;
+    this._exception = undefined;
+    this._failed = false;
+    this._callbacks = null;
+    this._cancelMessage = undefined;
+    this._cancelledExc = null;
+    this._logTraceback = false;
+    this._blocking = false;
+    this._sourceTraceback = this._loop._debug
+      ? new Error().stack?.split("\n").slice(2).join("\n")
+      : undefined;
+    this._promise = null;
+    this._settle = null;
+  }
+
+  /**
+   * Whether the future is finished or cancelled.
+   *
+   * @returns `true` unless pending.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * assert.equal(f.done(), false);
+   * f.cancel();
+   * assert.equal(f.done(), true);
+   * loop.close();
+   * ```
+   */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /**
+   * Whether the future was cancelled.
+   *
+   * @returns `true` when cancelled.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * f.cancel("why");
+   * assert.equal(f.cancelled(), true);
+   * loop.close();
+   * ```
+   */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result; throws the exception if the future failed.
+   *
+   * @returns The result.
+   * @throws {CancelledError} When cancelled (with the cancel message).
+   * @throws {InvalidStateError} `Result is not ready.` while pending.
+   * @throws {unknown} The future's exception.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import { InvalidStateError } from "@x/runner/future";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * assert.throws(() => f.result(), InvalidStateError);
+   * f.setResult(1);
+   * assert.equal(f.result(), 1);
+   * loop.close();
+   * ```
+   */
+  result(): T {
+    const state = this._state;
+    if (state === FINISHED) {
+      if (this._failed) {
+        this._retrieved();
+        throw this._exception;
+      }
+      return this._result as T;
+    }
+    if (state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError("Result is not ready.");
+  }
+
+  /**
+   * The exception the future failed with, or `undefined` if it has a result.
+   *
+   * @returns The exception, or `undefined`.
+   * @throws {CancelledError} When cancelled.
+   * @throws {InvalidStateError} `Exception is not set.` while pending.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * const err = new Error("boom");
+   * f.setException(err);
+   * assert.equal(f.exception(), err);
+   * loop.close();
+   * ```
+   */
+  exception(): unknown {
+    const state = this._state;
+    if (state === FINISHED) {
+      if (!this._failed) return undefined;
+      this._retrieved();
+      return this._exception;
+    }
+    if (state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError("Exception is not set.");
+  }
+
+  /**
+   * Finishes the future with a result and schedules its callbacks.
+   *
+   * @param value The result.
+   * @throws {InvalidStateError} When the future is already done.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * f.setResult(3);
+   * assert.throws(() => f.setResult(4), /invalid state/);
+   * loop.close();
+   * ```
+   */
+  setResult(value: T): void {
+    if (this._state !== PENDING) throw this._invalidState();
+    this._resolve(value);
+  }
+
+  /**
+   * Finishes the future with an exception and schedules its callbacks. An
+   * error class (rather than an instance) is instantiated, as in asyncio.
+   *
+   * @param exception What `result()` will throw.
+   * @throws {InvalidStateError} When the future is already done.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * f.setException(RangeError);
+   * assert.ok(f.exception() instanceof RangeError);
+   * loop.close();
+   * ```
+   */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw this._invalidState();
+    if (
+      typeof exception === "function" &&
+      (exception === Error || exception.prototype instanceof Error)
+    ) {
+      exception = new (exception as new () => Error)();
+    }
+    this._reject(exception);
+  }
+
+  /**
+   * Cancels the future and schedules its callbacks.
+   *
+   * @param msg The message of the `CancelledError` that awaiters see.
+   * @returns `false` when the future was already done, else `true`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * assert.equal(f.cancel("no longer needed"), true);
+   * assert.equal(f.cancel(), false);
+   * assert.throws(() => f.result(), { name: "CancelledError", message: "no longer needed" });
+   * loop.close();
+   * ```
+   */
+  cancel(msg?: string): boolean {
+    this._retrieved();
+    if (this._state !== PENDING) return false;
+    this._cancelMessage = msg;
+    this._finish(CANCELLED);
+    return true;
+  }
+
+  /**
+   * Adds a callback to run, through the loop, when the future is done; it
+   * gets the future. When the future is done already it is scheduled now.
+   *
+   * @param callback The callback.
+   * @param options `context`: the context to run it in (by default a copy
+   * of the current context, taken now).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * const seen: number[] = [];
+   * f.addDoneCallback((g) => seen.push(g.result()));
+   * loop.callSoon(() => f.setResult(7));
+   * await loop.runUntilComplete(f);
+   * assert.deepEqual(seen, [7]);
+   * loop.close();
+   * ```
+   */
+  addDoneCallback(
+    callback: (future: this) => void,
+    options?: DoneCallbackOptions,
+  ): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `addDoneCallback() expects a function, got ${describe(callback)}`,
+      );
+    }
+    const ctx = options?.context ?? copyContext();
+    if (this._state !== PENDING) {
+      this._loop._callSoonArg(callback, this, ctx);
+      return;
+    }
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [callback, ctx];
+    else cbs.push(callback, ctx);
+  }
+
+  /**
+   * Removes every registration of `callback`.
+   *
+   * @param callback The callback given to `addDoneCallback`.
+   * @returns How many registrations were removed.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * const cb = () => {};
+   * f.addDoneCallback(cb);
+   * f.addDoneCallback(cb);
+   * assert.equal(f.removeDoneCallback(cb), 2);
+   * loop.close();
+   * ```
+   */
+  removeDoneCallback(callback: (future: this) => void): number {
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    let kept = 0;
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] !== callback) {
+        cbs[kept++] = cbs[i];
+        cbs[kept++] = cbs[i + 1];
+      }
+    }
+    const removed = (cbs.length - kept) / 2;
+    cbs.length = kept;
+    return removed;
+  }
+
+  /**
+   * The loop the future belongs to.
+   *
+   * @returns The loop.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(loop.createFuture().getLoop(), loop);
+   * loop.close();
+   * ```
+   */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /**
+   * The await protocol: `yield* future` suspends the coroutine until the
+   * future is done and evaluates to its result (or throws its exception).
+   *
+   * @returns An iterator for `yield*`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<string>();
+   * loop.callSoon(() => f.setResult("hi"));
+   * assert.equal(await loop.runUntilComplete((function* () { return yield* f; })()), "hi");
+   * loop.close();
+   * ```
+   */
+  [Symbol.iterator](): Generator<unknown, T, unknown> {
+    return new FutureIter(this) as unknown as Generator<unknown, T, unknown>;
+  }
+
+  /**
+   * Native `await` support: a promise settled when the future is done,
+   * whether or not the loop is running at that moment. Awaiting a future
+   * counts as retrieving its exception.
+   *
+   * @param onfulfilled Called with the result.
+   * @param onrejected Called with the exception (a `CancelledError` when
+   * the future was cancelled).
+   * @returns A native promise.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * setTimeout(() => f.setResult(5), 1);
+   * assert.equal(await f, 5);
+   * loop.close();
+   * ```
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.toPromise().then(onfulfilled, onrejected);
+  }
+
+  /**
+   * The native promise behind `then` (one per future).
+   *
+   * @returns A promise settled with the future's outcome.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * f.setResult(1);
+   * assert.equal(await f.toPromise(), 1);
+   * loop.close();
+   * ```
+   */
+  toPromise(): Promise<T> {
+    let p = this._promise;
+    if (p === null) {
+      p = this._promise = new Promise<T>((resolve, reject) => {
+        this._settle = (f) => {
+          if (f._state === FINISHED && !f._failed) resolve(f._result as T);
+          else {
+            try {
+              f.result();
+            } catch (e) {
+              reject(e);
+            }
+          }
+        };
+      });
+      if (this._state !== PENDING) this._settle!(this as Future<unknown>);
+    }
+    if (this._failed) this._retrieved();
+    return p;
+  }
+
+  /**
+   * A description in asyncio's style: `<Future pending>`,
+   * `<Future finished result=1>`, `<Future cancelled>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture();
+   * assert.equal(String(f), "<Future pending>");
+   * f.setResult(1);
+   * assert.equal(String(f), "<Future finished result=1>");
+   * loop.close();
+   * ```
+   */
+  toString(): string {
+    return `<${this._kind()} ${this._stateInfo()}>`;
+  }
+
+  /** @internal The class name used in messages. */
+  _kind(): string {
+    return "Future";
+  }
+
+  /** @internal */
+  _stateInfo(): string {
+    const s = this._state;
+    if (s === CANCELLED) return "cancelled";
+    if (s === PENDING) {
+      const n = this._callbacks === null ? 0 : this._callbacks.length / 2;
+      return n > 0 ? `pending cb=[${n}]` : "pending";
+    }
+    return this._failed
+      ? `finished exception=${describe(this._exception)}`
+      : `finished result=${describe(this._result)}`;
+  }
+
+  /** @internal */
+  _invalidState(): InvalidStateError {
+    return new InvalidStateError(
+      `invalid state: ${STATE_NAMES[this._state]}: ${this}`,
+    );
+  }
+
+  /** @internal The CancelledError to throw for a cancelled future. */
+  _makeCancelledError(): CancelledError {
+    const saved = this._cancelledExc;
+    if (saved !== null) {
+      this._cancelledExc = null;
+      return saved;
+    }
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal Finishes with a result, no state check. */
+  _resolve(value: T): void {
+    this._result = value;
+    this._finish(FINISHED);
+  }
+
+  /** @internal Finishes with an exception, no state check. */
+  _reject(exception: unknown): void {
+    this._exception = exception;
+    this._failed = true;
+    this._logTraceback = true;
+    neverRetrieved.register(this, {
+      loop: this._loop,
+      kind: this._kind(),
+      exception,
+      description: String(this),
+      sourceTraceback: this._sourceTraceback,
+    }, this);
+    this._finish(FINISHED);
+  }
+
+  /** @internal Marks the exception as seen: no "never retrieved" report. */
+  _retrieved(): void {
+    if (this._logTraceback) {
+      this._logTraceback = false;
+      neverRetrieved.unregister(this);
+    }
+  }
+
+  /** @internal Sets the state and schedules callbacks in order. */
+  _finish(state: number): void {
+    this._state = state;
+    this._onDone();
+    const settle = this._settle;
+    if (settle !== null) {
+      this._settle = null;
+      settle(this as Future<unknown>);
+    }
+    const cbs = this._callbacks;
+    if (cbs === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < cbs.length; i += 2) {
+      const cb = cbs[i];
+      if (typeof cb === "function") {
+        loop._callSoonArg(
+          cb as (f: unknown) => void,
+          this,
+          cbs[i + 1] as Context,
+        );
+      } else {
+        // A task waiting on this future: wake its own step handle.
+        loop._pushReady((cb as Task<unknown>)._handle);
+      }
+    }
+  }
+
+  /** @internal Hook for subclasses (tasks unregister here). */
+  _onDone(): void {}
+
+  /** @internal Registers a task to wake when done (no closure). */
+  _addWaiter(task: Task<unknown>): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [task, null];
+    else cbs.push(task, null);
+  }
+
+  /** @internal Removes a waiting task (shield, waitFor detaching). */
+  _removeWaiter(task: Task<unknown>): void {
+    const cbs = this._callbacks;
+    if (cbs === null) return;
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] === task) {
+        cbs.splice(i, 2);
+        return;
+      }
+    }
+  }
+}
+
+/** The iterator `yield* future` drives: yields the future once, then returns. */
+class FutureIter<T> {
+  _fut: Future<T>;
+  _yielded: boolean;
+  constructor(fut: Future<T>) {
+    this._fut = fut;
+    this._yielded = false;
+  }
+  next(): IteratorResult<unknown, T> {
+    const f = this._fut;
+    if (f._state === PENDING) {
+      if (this._yielded) throw new Error("await wasn't used with future");
+      this._yielded = true;
+      f._blocking = true;
+      return { value: f, done: false };
+    }
+    return { value: f.result(), done: true };
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value: T): IteratorResult<unknown, T> {
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** @internal Whether an error must escape containment and stop the loop. */
+export function isFatal(e: unknown): boolean {
+  return e instanceof KeyboardInterrupt;
+}

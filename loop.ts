@@ -1,0 +1,1366 @@
+/**
+ * The event loop: asyncio's `BaseEventLoop` on a JS host. It owns a ready
+ * queue of callbacks and one timer heap, runs them in iterations with
+ * asyncio's ordering rules, and drives tasks. It drains its own queue
+ * synchronously and hands control back to the host only when nothing is
+ * ready (arming at most one host timer, for the earliest deadline) or after
+ * a time slice, so host I/O is never starved and a burst of ready work costs
+ * no host round trips.
+ *
+ * The ready queue can be inspected and reordered (asynkit's scheduling
+ * mixin): {@linkcode EventLoop.readyLen}, {@linkcode EventLoop.readyPop},
+ * {@linkcode EventLoop.readyInsert}, {@linkcode EventLoop.readyRotate},
+ * {@linkcode EventLoop.callInsert}.
+ *
+ * @example
+ * ```ts
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const order: string[] = [];
+ * loop.callLater(5, () => order.push("timer"));
+ * loop.callSoon(() => order.push("soon"));
+ * await loop.runUntilComplete((function* () {
+ *   const f = loop.createFuture();
+ *   loop.callLater(10, () => f.setResult(null));
+ *   yield* f;
+ * })());
+ * assert.deepEqual(order, ["soon", "timer"]);
+ * loop.close();
+ * ```
+ *
+ * @module
+ */
+
+import { type Context, copyContext } from "./context.ts";
+import { type Coroutine, isCoroutine } from "./_coro.ts";
+import { describe } from "./_describe.ts";
+import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
+import { Handle, type HandleCallback, TimerHandle } from "./_handle.ts";
+import { ReadyQueue } from "./_ready_queue.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
+import { TimerHeap } from "./_timer_heap.ts";
+import { Future } from "./future.ts";
+import { ensureFuture, gather, Task, type TaskOptions } from "./task.ts";
+
+export { getRunningLoop, Handle, TimerHandle };
+
+/** What the loop passes to its exception handler. */
+export interface ExceptionContext {
+  /** What went wrong, in words. */
+  message: string;
+  /** The error, if there is one. */
+  exception?: unknown;
+  /** The future involved, if any. */
+  future?: Future<unknown>;
+  /** The task involved, if any. */
+  task?: Task<unknown>;
+  /** The handle whose callback failed, if any. */
+  handle?: Handle;
+  /** Where the object involved was created (debug mode). */
+  sourceTraceback?: string;
+  /** Other keys, as asyncio's context dict may carry. */
+  [key: string]: unknown;
+}
+
+/** A loop's exception handler: `(loop, context) => void`. */
+export type ExceptionHandler = (
+  loop: EventLoop,
+  context: ExceptionContext,
+) => void;
+
+/** Makes tasks for `createTask` (asyncio's task factory). */
+export type TaskFactory = (
+  loop: EventLoop,
+  coro: Coroutine<unknown>,
+  options?: TaskOptions,
+) => Task<unknown>;
+
+/** Options of `callSoon`, `callLater`, `callAt` and `callInsert`. */
+export interface CallOptions {
+  /** The context to run the callback in; a copy of the current one by default. */
+  context?: Context;
+}
+
+/** Options of {@linkcode EventLoop}. */
+export interface EventLoopOptions {
+  /** Debug mode (see {@linkcode EventLoop.setDebug}); off by default. */
+  debug?: boolean;
+  /**
+   * How long (ms) the loop may run without handing control back to the host
+   * while work is ready; 16 by default.
+   */
+  timeSlice?: number;
+}
+
+/** Something the loop finalizes in `shutdownAsyncgens` (async generators). */
+export interface AsyncGenLike {
+  /** Closes it: runs its cleanup. */
+  aclose(): Coroutine<void>;
+}
+
+// How the loop hands control back to the host after a time slice.
+const hostGlobal = globalThis as unknown as {
+  setImmediate?: (fn: () => void) => unknown;
+  MessageChannel?: typeof MessageChannel;
+};
+function makeMacrotask(): (fn: () => void) => void {
+  const si = hostGlobal.setImmediate;
+  if (typeof si === "function") return (fn) => void si(fn);
+  if (typeof hostGlobal.MessageChannel === "function") {
+    const queue: (() => void)[] = [];
+    let channel: MessageChannel | null = null;
+    return (fn) => {
+      if (channel === null) {
+        channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          const f = queue.shift();
+          if (queue.length === 0 && channel !== null) {
+            channel.port1.close();
+            channel = null;
+          }
+          if (f) f();
+        };
+      }
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
+}
+const macrotask = makeMacrotask();
+
+/** Handles run between two checks of the clock for the time slice. */
+const SLICE_CHECK_EVERY = 1024;
+
+function readDebugDefault(): boolean {
+  const name = "X_RUNNER_DEBUG";
+  const g = globalThis as unknown as {
+    Deno?: {
+      env: { get(k: string): string | undefined };
+      permissions?: {
+        querySync?(d: { name: "env"; variable: string }): { state: string };
+      };
+    };
+    process?: { env?: Record<string, string | undefined> };
+  };
+  try {
+    if (g.Deno !== undefined) {
+      const state = g.Deno.permissions?.querySync?.({
+        name: "env",
+        variable: name,
+      }).state;
+      if (state !== "granted") return false;
+      return !!g.Deno.env.get(name);
+    }
+    return !!g.process?.env?.[name];
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An event loop with asyncio's semantics.
+ *
+ * One iteration runs exactly the callbacks that were ready when it began,
+ * plus the timers that are due (after them, in deadline order, ties in the
+ * order they were scheduled); callbacks scheduled meanwhile run in the next
+ * iteration. All times are milliseconds.
+ *
+ * "Running" (`getRunningLoop()`) means that the loop's callbacks are on the
+ * JS stack; `isRunning()` means `runForever` or `runUntilComplete` is in
+ * progress, including while the loop waits for a timer or host I/O. Two
+ * loops may interleave on one thread; one loop runs once at a time.
+ *
+ * @example
+ * ```ts
+ * import { EventLoop } from "@x/runner/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const result = await loop.runUntilComplete((function* () {
+ *   return 6 * 7;
+ * })());
+ * assert.equal(result, 42);
+ * loop.close();
+ * assert.ok(loop.isClosed());
+ * ```
+ */
+export class EventLoop {
+  /** @internal */
+  _ready: ReadyQueue = new ReadyQueue();
+  /** @internal */
+  _timers: TimerHeap = new TimerHeap();
+  /** @internal */
+  _timerSeq = 0;
+  /** @internal */
+  _stopping = false;
+  /** @internal runForever in progress. */
+  _running = false;
+  /** @internal The loop's callbacks are on the JS stack. */
+  _onStack = false;
+  /** @internal */
+  _closed = false;
+  /** @internal */
+  _debug: boolean;
+  /** Callbacks slower than this (ms) are logged in debug mode. */
+  slowCallbackDuration = 100;
+  /** @internal */
+  _timeSlice: number;
+  /** @internal */
+  _currentTask: Task<unknown> | null = null;
+  /** @internal Tasks not yet done. */
+  _tasks: Set<Task<unknown>> = new Set();
+  /** @internal */
+  _taskFactory: TaskFactory | null = null;
+  /** @internal */
+  _exceptionHandler: ExceptionHandler | null = null;
+  /** @internal */
+  _hostTimer: ReturnType<typeof setTimeout> | null = null;
+  /** @internal */
+  _hostTimerWhen = 0;
+  /** @internal A drain is queued (microtask or macrotask). */
+  _drainScheduled = false;
+  /** @internal */
+  _runResolve: (() => void) | null = null;
+  /** @internal */
+  _runReject: ((e: unknown) => void) | null = null;
+  /** @internal */
+  _asyncgens: Set<AsyncGenLike> = new Set();
+  /** @internal */
+  _asyncgensShutdownCalled = false;
+  /** @internal */
+  _drainBound: () => void;
+  /** @internal */
+  _onHostTimerBound: () => void;
+
+  /**
+   * Makes a loop; it does nothing until it runs.
+   *
+   * @param options `debug` and `timeSlice`.
+   */
+  constructor(options?: EventLoopOptions) {
+    this._debug = options?.debug ?? readDebugDefault();
+    const slice = options?.timeSlice ?? 16;
+    if (typeof slice !== "number" || !(slice > 0)) {
+      throw new RangeError(
+        `timeSlice must be a positive number of milliseconds, got ${
+          describe(slice)
+        }`,
+      );
+    }
+    this._timeSlice = slice;
+    this._drainBound = () => {
+      this._drainScheduled = false;
+      this._drain();
+    };
+    this._onHostTimerBound = () => {
+      this._hostTimer = null;
+      this._drain();
+    };
+  }
+
+  /**
+   * The loop's clock: milliseconds, monotonic (`performance.now()`).
+   *
+   * @returns The current loop time.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const t0 = loop.time();
+   * assert.ok(loop.time() >= t0);
+   * loop.close();
+   * ```
+   */
+  time(): number {
+    return performance.now();
+  }
+
+  /**
+   * Schedules `callback` to run in the next iteration, after the callbacks
+   * already scheduled.
+   *
+   * @param callback The callback.
+   * @param options `context`: the context to run it in.
+   * @returns A handle that can cancel it.
+   * @throws {Error} `Event loop is closed`.
+   * @throws {TypeError} When `callback` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: number[] = [];
+   * loop.callSoon(() => seen.push(1));
+   * loop.callSoon(() => seen.push(2));
+   * await loop.runUntilComplete((function* () {})());
+   * assert.deepEqual(seen, [1, 2]);
+   * loop.close();
+   * ```
+   */
+  callSoon(callback: () => void, options?: CallOptions): Handle {
+    this._checkCallback(callback, "callSoon");
+    return this._callSoonArg(
+      callback,
+      undefined,
+      options?.context ?? copyContext(),
+    );
+  }
+
+  /**
+   * Schedules `callback` to run `ms` milliseconds from now.
+   *
+   * @param ms The delay (0 or less: the next iteration, after `callSoon`s).
+   * @param callback The callback.
+   * @param options `context`: the context to run it in.
+   * @returns A timer handle that can cancel it.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<string>();
+   * loop.callLater(5, () => f.setResult("late"));
+   * assert.equal(await loop.runUntilComplete(f), "late");
+   * loop.close();
+   * ```
+   */
+  callLater(
+    ms: number,
+    callback: () => void,
+    options?: CallOptions,
+  ): TimerHandle {
+    if (typeof ms !== "number" || ms !== ms) {
+      throw new TypeError(
+        `callLater() expects a delay in milliseconds, got ${describe(ms)}`,
+      );
+    }
+    this._checkCallback(callback, "callLater");
+    return this._callAtArg(
+      this.time() + ms,
+      callback,
+      undefined,
+      options?.context ?? copyContext(),
+    );
+  }
+
+  /**
+   * Schedules `callback` at loop time `when` (see {@linkcode EventLoop.time}).
+   *
+   * @param when The deadline, in loop time.
+   * @param callback The callback.
+   * @param options `context`: the context to run it in.
+   * @returns A timer handle that can cancel it.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: string[] = [];
+   * const t = loop.time() + 5;
+   * loop.callAt(t, () => seen.push("first"));
+   * loop.callAt(t, () => seen.push("second"));
+   * const f = loop.createFuture();
+   * loop.callAt(t + 1, () => f.setResult(null));
+   * await loop.runUntilComplete(f);
+   * assert.deepEqual(seen, ["first", "second"]);
+   * loop.close();
+   * ```
+   */
+  callAt(
+    when: number,
+    callback: () => void,
+    options?: CallOptions,
+  ): TimerHandle {
+    if (typeof when !== "number" || when !== when) {
+      throw new TypeError(
+        `callAt() expects a loop time (a number), got ${describe(when)}`,
+      );
+    }
+    this._checkCallback(callback, "callAt");
+    return this._callAtArg(
+      when,
+      callback,
+      undefined,
+      options?.context ?? copyContext(),
+    );
+  }
+
+  /**
+   * Makes a pending Future of this loop.
+   *
+   * @returns The future.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(loop.createFuture().done(), false);
+   * loop.close();
+   * ```
+   */
+  createFuture<T>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps `coro` in a Task on this loop (through the task factory, if set).
+   *
+   * @param coro The coroutine.
+   * @param options `name` and `context`.
+   * @returns The task.
+   * @throws {Error} `Event loop is closed`.
+   * @throws {TypeError} `a coroutine was expected, got …`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const t = loop.createTask((function* () { return "ok"; })(), { name: "job" });
+   * assert.equal(t.getName(), "job");
+   * assert.equal(await loop.runUntilComplete(t), "ok");
+   * loop.close();
+   * ```
+   */
+  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    this._checkClosed();
+    const factory = this._taskFactory;
+    if (factory === null) {
+      return new Task(coro, {
+        loop: this,
+        name: options?.name,
+        context: options?.context,
+      });
+    }
+    const opts: TaskOptions = {};
+    if (options?.context !== undefined) opts.context = options.context;
+    const task = factory(this, coro as Coroutine<unknown>, opts) as Task<T>;
+    if (options?.name !== undefined && typeof task.setName === "function") {
+      task.setName(options.name);
+    }
+    return task;
+  }
+
+  /**
+   * Sets the function `createTask` uses to make tasks, or `null` for the
+   * default.
+   *
+   * @param factory `(loop, coro, options) => Task`, or `null`.
+   * @throws {TypeError} When it is neither a function nor `null`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import { Task } from "@x/runner/task";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * let made = 0;
+   * loop.setTaskFactory((l, coro, opts) => { made++; return new Task(coro, { ...opts, loop: l }); });
+   * await loop.runUntilComplete((function* () {})());
+   * assert.equal(made, 1);
+   * loop.close();
+   * ```
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(
+        `task factory must be a function or null, got ${describe(factory)}`,
+      );
+    }
+    this._taskFactory = factory;
+  }
+
+  /**
+   * The task factory, or `null`.
+   *
+   * @returns The factory.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new EventLoop().getTaskFactory(), null);
+   * ```
+   */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  /**
+   * Runs the loop until `future` is done and returns its result. A coroutine
+   * is wrapped in a task first.
+   *
+   * The result is delivered through a native promise, so a thenable result
+   * (such as a Future returned by the coroutine) is adopted by promise rules:
+   * you get the value it settles with, not the thenable.
+   *
+   * @param future A Future, a Task or a coroutine.
+   * @returns Its result.
+   * @throws {Error} `Event loop is closed`, `This event loop is already
+   * running`, `Event loop stopped before Future completed.`.
+   * @throws {TypeError} For anything that cannot be awaited.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import { sleep } from "@x/runner/task";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(await loop.runUntilComplete(sleep(5, "slept")), "slept");
+   * loop.close();
+   * ```
+   */
+  async runUntilComplete<T>(future: Future<T> | Coroutine<T>): Promise<T> {
+    this._checkClosed();
+    this._checkRunning();
+    const newTask = !(future instanceof Future);
+    if (!newTask && (future as Future<T>)._loop !== this) {
+      throw new TypeError(
+        "The future belongs to a different loop than the one specified as the loop argument",
+      );
+    }
+    if (newTask && !isCoroutine(future)) {
+      throw new TypeError(
+        `A Future, a coroutine or an awaitable is required, got ${
+          describe(future)
+        }`,
+      );
+    }
+    const fut = ensureFuture(future, this);
+    fut.addDoneCallback(stopLoopWhenDone);
+    try {
+      await this.runForever();
+    } catch (e) {
+      if (newTask && fut.done() && !fut.cancelled()) fut.exception();
+      throw e;
+    } finally {
+      fut.removeDoneCallback(stopLoopWhenDone);
+    }
+    if (!fut.done()) {
+      throw new Error("Event loop stopped before Future completed.");
+    }
+    return fut.result();
+  }
+
+  /**
+   * Runs the loop until {@linkcode EventLoop.stop} is called. The first
+   * iterations run synchronously, inside this call.
+   *
+   * @returns A promise that settles when the loop stops (rejected when a
+   * `KeyboardInterrupt` escapes a callback).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.callLater(5, () => loop.stop());
+   * await loop.runForever();
+   * assert.equal(loop.isRunning(), false);
+   * loop.close();
+   * ```
+   */
+  runForever(): Promise<void> {
+    try {
+      this._checkClosed();
+      this._checkRunning();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this._running = true;
+    const done = new Promise<void>((resolve, reject) => {
+      this._runResolve = resolve;
+      this._runReject = reject;
+    });
+    this._drain();
+    return done;
+  }
+
+  /**
+   * Stops the loop after the current iteration. Called before the loop
+   * runs, the next run does one iteration and stops.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: string[] = [];
+   * loop.callSoon(() => { seen.push("a"); loop.callSoon(() => seen.push("b")); });
+   * loop.stop();
+   * await loop.runForever();
+   * assert.deepEqual(seen, ["a"]);
+   * loop.close();
+   * ```
+   */
+  stop(): void {
+    this._stopping = true;
+    if (this._running && !this._onStack) this._scheduleDrain();
+  }
+
+  /**
+   * Whether `runForever` (or `runUntilComplete`) is in progress.
+   *
+   * @returns `true` while running.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * assert.equal(loop.isRunning(), false);
+   * loop.close();
+   * ```
+   */
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  /**
+   * Whether {@linkcode EventLoop.close} was called.
+   *
+   * @returns `true` once closed.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.close();
+   * assert.equal(loop.isClosed(), true);
+   * ```
+   */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Closes the loop: drops every scheduled callback and timer and disarms
+   * the host timer. Closing twice is fine.
+   *
+   * @throws {Error} `Cannot close a running event loop`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.callLater(1000, () => {});
+   * loop.close();
+   * assert.throws(() => loop.callSoon(() => {}), /Event loop is closed/);
+   * ```
+   */
+  close(): void {
+    if (this._running) throw new Error("Cannot close a running event loop");
+    if (this._closed) return;
+    this._closed = true;
+    this._ready.clear();
+    this._timers.clear();
+    this._disarmHostTimer();
+  }
+
+  /**
+   * Closes the async generators registered with the loop (those of
+   * `GeneratorObject`), running their cleanup; failures go to the exception
+   * handler. JS has no hook that registers native async generators, so only
+   * this library's generator objects are tracked.
+   *
+   * @returns A promise that settles when they are closed.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   *
+   * const loop = new EventLoop();
+   * await loop.shutdownAsyncgens();
+   * loop.close();
+   * ```
+   */
+  shutdownAsyncgens(): Promise<void> {
+    this._asyncgensShutdownCalled = true;
+    if (this._asyncgens.size === 0) return Promise.resolve();
+    const gens = [...this._asyncgens];
+    this._asyncgens.clear();
+    const coro = closeAll(this, gens);
+    if (this._running) return this.createTask(coro).toPromise();
+    return this.runUntilComplete(coro);
+  }
+
+  /**
+   * Whether debug mode is on.
+   *
+   * @returns The flag.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new EventLoop({ debug: true }).getDebug(), true);
+   * ```
+   */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /**
+   * Turns debug mode on or off. In debug mode callbacks and task steps that
+   * take longer than `slowCallbackDuration` (ms) are logged, and futures,
+   * tasks and handles record where they were created, which reports show.
+   * The default comes from the environment variable `X_RUNNER_DEBUG` where
+   * the runtime lets the loop read it.
+   *
+   * @param enabled The new state.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.setDebug(true);
+   * assert.equal(loop.getDebug(), true);
+   * ```
+   */
+  setDebug(enabled: boolean): void {
+    this._debug = !!enabled;
+  }
+
+  /**
+   * Sets the exception handler, or `null` for the default one.
+   *
+   * @param handler `(loop, context) => void`, or `null`.
+   * @throws {TypeError} When it is neither a function nor `null`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const messages: string[] = [];
+   * loop.setExceptionHandler((_loop, ctx) => messages.push(ctx.message));
+   * loop.callSoon(() => { throw new Error("boom"); });
+   * await loop.runUntilComplete((function* () {})());
+   * assert.match(messages[0], /^Exception in callback/);
+   * loop.close();
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(
+        `A callable object or null is expected, got ${describe(handler)}`,
+      );
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /**
+   * The exception handler set, or `null`.
+   *
+   * @returns The handler.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new EventLoop().getExceptionHandler(), null);
+   * ```
+   */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /**
+   * Reports an error: to the handler set, else to
+   * {@linkcode EventLoop.defaultExceptionHandler}. A handler that throws is
+   * itself reported by the default handler.
+   *
+   * @param context What happened.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * let got = "";
+   * loop.setExceptionHandler((_l, ctx) => { got = ctx.message; });
+   * loop.callExceptionHandler({ message: "custom" });
+   * assert.equal(got, "custom");
+   * ```
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (e) {
+        if (e instanceof KeyboardInterrupt) throw e;
+        console.error("Exception in default exception handler", e);
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (e) {
+      if (e instanceof KeyboardInterrupt) throw e;
+      try {
+        this.defaultExceptionHandler({
+          message: "Unhandled error in exception handler",
+          exception: e,
+          context,
+        });
+      } catch (e2) {
+        if (e2 instanceof KeyboardInterrupt) throw e2;
+        console.error(
+          "Exception in default exception handler while handling an unexpected error in custom exception handler",
+          e2,
+        );
+      }
+    }
+  }
+
+  /**
+   * The default handler: logs the message, the other keys and the
+   * exception's stack with `console.error`.
+   *
+   * @param context What happened.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   *
+   * const loop = new EventLoop();
+   * const original = console.error;
+   * console.error = () => {};
+   * try {
+   *   loop.defaultExceptionHandler({ message: "something failed", exception: new Error("x") });
+   * } finally {
+   *   console.error = original;
+   * }
+   * ```
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      const value = context[key];
+      if (value === undefined) continue;
+      if (key === "sourceTraceback") {
+        lines.push(`Object created at (most recent call first):\n${value}`);
+      } else {
+        lines.push(`${key}: ${describe(value)}`);
+      }
+    }
+    const exc = context.exception;
+    if (exc !== undefined) {
+      lines.push(exc instanceof Error && exc.stack ? exc.stack : describe(exc));
+    }
+    console.error(lines.join("\n"));
+  }
+
+  /**
+   * How many handles are in the ready queue (asynkit's `ready_len`).
+   *
+   * @returns The count.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.callSoon(() => {});
+   * assert.equal(loop.readyLen(), 1);
+   * loop.close();
+   * ```
+   */
+  readyLen(): number {
+    return this._ready.length;
+  }
+
+  /**
+   * Removes and returns the ready handle at `pos`, indexing like a Python
+   * list: `-1` (the default) is the last one, `0` the next to run.
+   *
+   * @param pos The position.
+   * @returns The handle.
+   * @throws {RangeError} When the queue is empty or `pos` is out of range.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * loop.callSoon(() => {});
+   * const h = loop.callSoon(() => {});
+   * assert.equal(loop.readyPop(), h);
+   * loop.close();
+   * ```
+   */
+  readyPop(pos = -1): Handle {
+    const n = this._ready.length;
+    if (n === 0) throw new RangeError("pop from empty ready queue");
+    const i = pos < 0 ? pos + n : pos;
+    if (!Number.isInteger(pos) || i < 0 || i >= n) {
+      throw new RangeError(
+        `ready queue index out of range: ${describe(pos)} (length ${n})`,
+      );
+    }
+    if (i === 0) return this._ready.shift();
+    const items = this._ready.toArray();
+    const [h] = items.splice(i, 1);
+    this._ready.setAll(items);
+    return h;
+  }
+
+  /**
+   * Inserts `handle` into the ready queue before position `pos`, like
+   * Python's `list.insert` (negative counts from the end; out of range
+   * clamps).
+   *
+   * @param pos The position.
+   * @param handle A handle of this loop (usually from `readyPop`).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: number[] = [];
+   * loop.callSoon(() => seen.push(1));
+   * loop.callSoon(() => seen.push(2));
+   * loop.readyInsert(0, loop.readyPop());
+   * await loop.runUntilComplete((function* () {})());
+   * assert.deepEqual(seen, [2, 1]);
+   * loop.close();
+   * ```
+   */
+  readyInsert(pos: number, handle: Handle): void {
+    if (!(handle instanceof Handle)) {
+      throw new TypeError(
+        `readyInsert() expects a Handle, got ${describe(handle)}`,
+      );
+    }
+    if (!Number.isInteger(pos)) {
+      throw new TypeError(
+        `readyInsert() expects an integer position, got ${describe(pos)}`,
+      );
+    }
+    const n = this._ready.length;
+    if (pos >= n) {
+      this._ready.push(handle);
+    } else {
+      const items = this._ready.toArray();
+      items.splice(pos < 0 ? Math.max(0, pos + n) : pos, 0, handle);
+      this._ready.setAll(items);
+    }
+    if (!this._onStack) this._scheduleDrain();
+  }
+
+  /**
+   * Rotates the ready queue `n` steps to the right, like Python's
+   * `deque.rotate(n)`: the last `n` handles move to the front (negative `n`
+   * rotates left).
+   *
+   * @param n How many steps.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: number[] = [];
+   * for (const i of [1, 2, 3]) loop.callSoon(() => seen.push(i));
+   * loop.readyRotate(1);
+   * await loop.runUntilComplete((function* () {})());
+   * assert.deepEqual(seen.slice(0, 3), [3, 1, 2]);
+   * loop.close();
+   * ```
+   */
+  readyRotate(n: number): void {
+    if (!Number.isInteger(n)) {
+      throw new TypeError(
+        `readyRotate() expects an integer, got ${describe(n)}`,
+      );
+    }
+    const len = this._ready.length;
+    if (len < 2) return;
+    const k = ((n % len) + len) % len;
+    if (k === 0) return;
+    const items = this._ready.toArray();
+    this._ready.setAll(items.slice(len - k).concat(items.slice(0, len - k)));
+  }
+
+  /**
+   * Like `callSoon`, but inserts the callback at position `pos` of the ready
+   * queue (`list.insert` semantics) instead of at the end.
+   *
+   * @param pos The position.
+   * @param callback The callback.
+   * @param options `context`: the context to run it in.
+   * @returns Its handle.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const seen: string[] = [];
+   * loop.callSoon(() => seen.push("b"));
+   * loop.callInsert(0, () => seen.push("a"));
+   * await loop.runUntilComplete((function* () {})());
+   * assert.deepEqual(seen, ["a", "b"]);
+   * loop.close();
+   * ```
+   */
+  callInsert(pos: number, callback: () => void, options?: CallOptions): Handle {
+    this._checkClosed();
+    this._checkCallback(callback, "callInsert");
+    const h = new Handle(
+      callback,
+      undefined,
+      options?.context ?? copyContext(),
+      this,
+      null,
+    );
+    if (this._debug) h._sourceTraceback = new Error().stack;
+    this.readyInsert(pos, h);
+    return h;
+  }
+
+  /**
+   * A description: `<EventLoop running=false closed=false debug=false>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new EventLoop({ debug: false })), "<EventLoop running=false closed=false debug=false>");
+   * ```
+   */
+  toString(): string {
+    return `<EventLoop running=${this._running} closed=${this._closed} debug=${this._debug}>`;
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed) throw new Error("Event loop is closed");
+  }
+
+  /** @internal */
+  _checkRunning(): void {
+    if (this._running) throw new Error("This event loop is already running");
+    const other = runningState.loop;
+    if (other !== null && other !== this) {
+      throw new Error(
+        "Cannot run the event loop while another loop is running",
+      );
+    }
+  }
+
+  /** @internal */
+  _checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `a callable object was expected by ${method}(), got ${
+          describe(callback)
+        }`,
+      );
+    }
+    if (callback.constructor?.name === "GeneratorFunction") {
+      throw new TypeError(`coroutines cannot be used with ${method}()`);
+    }
+  }
+
+  /** @internal callSoon without checks, with one argument. */
+  _callSoonArg(
+    callback: HandleCallback,
+    arg: unknown,
+    context: Context,
+  ): Handle {
+    this._checkClosed();
+    const h = new Handle(callback, arg, context, this, null);
+    if (this._debug) h._sourceTraceback = new Error().stack;
+    this._pushReady(h);
+    return h;
+  }
+
+  /** @internal callLater without checks, with one argument. */
+  _callLaterArg(
+    ms: number,
+    callback: HandleCallback,
+    arg: unknown,
+  ): TimerHandle {
+    return this._callAtArg(this.time() + ms, callback, arg, copyContext());
+  }
+
+  /** @internal */
+  _callAtArg(
+    when: number,
+    callback: HandleCallback,
+    arg: unknown,
+    context: Context,
+  ): TimerHandle {
+    this._checkClosed();
+    const h = new TimerHandle(callback, arg, context, this, null);
+    h._when = when;
+    h._seq = this._timerSeq++;
+    if (this._debug) h._sourceTraceback = new Error().stack;
+    this._timers.push(h);
+    if (!this._onStack && this._running) this._scheduleDrain();
+    return h;
+  }
+
+  /**
+   * @internal A callback arriving from the host (a promise settled): queued
+   * like `callSoon`, and dropped if the loop closed meanwhile.
+   */
+  _callFromHost(
+    callback: HandleCallback,
+    arg: unknown,
+    context: Context,
+  ): void {
+    if (this._closed) return;
+    this._callSoonArg(callback, arg, context);
+  }
+
+  /** @internal The hot path: queue a handle, wake the loop if idle. */
+  _pushReady(h: Handle): void {
+    this._ready.push(h);
+    if (!this._onStack) this._scheduleDrain();
+  }
+
+  /** @internal */
+  _timerHandleCancelled(_h: TimerHandle): void {
+    this._timers.cancelledCount++;
+  }
+
+  /** @internal Queues a drain in a microtask if the loop waits idle. */
+  _scheduleDrain(): void {
+    if (!this._running || this._drainScheduled || this._onStack) return;
+    this._drainScheduled = true;
+    queueMicrotask(this._drainBound);
+  }
+
+  /** @internal */
+  _armHostTimer(when: number): void {
+    if (this._hostTimer !== null) {
+      if (this._hostTimerWhen <= when) return;
+      clearTimeout(this._hostTimer);
+    }
+    this._hostTimerWhen = when;
+    this._hostTimer = setTimeout(
+      this._onHostTimerBound,
+      Math.max(0, Math.ceil(when - this.time())),
+    );
+  }
+
+  /** @internal */
+  _disarmHostTimer(): void {
+    if (this._hostTimer !== null) {
+      clearTimeout(this._hostTimer);
+      this._hostTimer = null;
+    }
+  }
+
+  /** @internal Runs iterations until idle, stopped or out of time slice. */
+  _drain(): void {
+    if (!this._running || this._onStack) return;
+    const prev = runningState.loop;
+    runningState.loop = this;
+    this._onStack = true;
+    const sliceEnd = this.time() + this._timeSlice;
+    let budget = SLICE_CHECK_EVERY;
+    try {
+      for (;;) {
+        budget -= this._runOnce();
+        if (this._stopping) {
+          this._finishRun(null);
+          return;
+        }
+        if (this._ready.length === 0) {
+          const next = this._nextDeadline();
+          if (next === undefined) return;
+          if (next > this.time()) {
+            this._armHostTimer(next);
+            return;
+          }
+        }
+        if (budget <= 0) {
+          budget = SLICE_CHECK_EVERY;
+          if (this.time() >= sliceEnd) {
+            // Hand the thread back to the host, then continue.
+            this._drainScheduled = true;
+            macrotask(this._drainBound);
+            return;
+          }
+        }
+      }
+    } catch (e) {
+      this._finishRun(e);
+    } finally {
+      this._onStack = false;
+      runningState.loop = prev;
+    }
+  }
+
+  /** @internal The earliest live timer deadline, dropping cancelled heads. */
+  _nextDeadline(): number | undefined {
+    const timers = this._timers;
+    let top = timers.peek();
+    while (top !== undefined && top._cancelled) {
+      timers.pop();
+      timers.cancelledCount--;
+      top = timers.peek();
+    }
+    return top?._when;
+  }
+
+  /** @internal One iteration; returns how many handles ran. */
+  _runOnce(): number {
+    const timers = this._timers;
+    const ready = this._ready;
+    if (timers.length > 0) {
+      if (timers.length > 100 && timers.cancelledCount * 2 > timers.length) {
+        timers.purge();
+      }
+      const now = this.time();
+      let top = timers.peek();
+      while (top !== undefined && (top._cancelled || top._when <= now)) {
+        timers.pop();
+        if (top._cancelled) timers.cancelledCount--;
+        else ready.push(top);
+        top = timers.peek();
+      }
+    }
+    const n = ready.length;
+    if (this._debug) {
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        if (h._cancelled) continue;
+        const t0 = this.time();
+        h._run();
+        const dt = this.time() - t0;
+        if (dt >= this.slowCallbackDuration) {
+          console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        if (!h._cancelled) h._run();
+      }
+    }
+    return n;
+  }
+
+  /** @internal Ends runForever with success (`null`) or an error. */
+  _finishRun(error: unknown): void {
+    this._running = false;
+    this._stopping = false;
+    this._disarmHostTimer();
+    const resolve = this._runResolve;
+    const reject = this._runReject;
+    this._runResolve = this._runReject = null;
+    if (error === null) resolve?.();
+    else reject?.(error);
+  }
+
+  /**
+   * @internal Runs iterations synchronously while work is ready or due now,
+   * at most `maxIterations`; used by `Runner[Symbol.dispose]`.
+   */
+  _runSync(maxIterations: number): void {
+    this._checkClosed();
+    this._checkRunning();
+    const prev = runningState.loop;
+    runningState.loop = this;
+    this._onStack = true;
+    try {
+      for (let i = 0; i < maxIterations; i++) {
+        if (this._ready.length === 0) {
+          const next = this._nextDeadline();
+          if (next === undefined || next > this.time()) return;
+        }
+        this._runOnce();
+      }
+    } finally {
+      this._onStack = false;
+      runningState.loop = prev;
+      this._stopping = false;
+    }
+  }
+
+  /** @internal Registers an async generator for `shutdownAsyncgens`. */
+  _registerAsyncgen(gen: AsyncGenLike): void {
+    if (this._asyncgensShutdownCalled) {
+      console.warn(
+        `asynchronous generator ${
+          describe(gen)
+        } was scheduled after loop.shutdownAsyncgens() call`,
+      );
+    }
+    this._asyncgens.add(gen);
+  }
+
+  /** @internal */
+  _unregisterAsyncgen(gen: AsyncGenLike): void {
+    this._asyncgens.delete(gen);
+  }
+}
+
+function stopLoopWhenDone(fut: Future<unknown>): void {
+  fut._loop.stop();
+}
+
+function* closeAll(loop: EventLoop, gens: AsyncGenLike[]): Coroutine<void> {
+  const results: unknown[] = yield* gather(gens.map((g) => g.aclose()), {
+    returnExceptions: true,
+  });
+  results.forEach((r, i) => {
+    if (r instanceof Error && !(r instanceof CancelledError)) {
+      loop.callExceptionHandler({
+        message: `an error occurred during closing of asynchronous generator ${
+          describe(gens[i])
+        }`,
+        exception: r,
+        asyncgen: gens[i],
+      });
+    }
+  });
+}
