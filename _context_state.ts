@@ -7,9 +7,14 @@ export interface ContextSlot {
   _entered: boolean;
 }
 
-/** Which context is current; `null` only before context.ts has loaded. */
-export const contextState: { current: ContextSlot } = {
+/**
+ * Which context is current (`null` only before context.ts has loaded), and
+ * the context the library's own bookkeeping callbacks run in: they read no
+ * context variables, so they need no copy of the caller's context.
+ */
+export const contextState: { current: ContextSlot; internal: ContextSlot } = {
   current: null as unknown as ContextSlot,
+  internal: null as unknown as ContextSlot,
 };
 
 /** Makes `ctx` current and returns the context it replaced. */

@@ -305,6 +305,7 @@ export class Context
 }
 
 contextState.current = new Context();
+contextState.internal = new Context();
 
 /** The current context, typed. */
 function current(): Context {

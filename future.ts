@@ -119,8 +119,11 @@ export class Future<T> implements PromiseLike<T> {
   _failed: boolean;
   /** @internal */
   _loop: EventLoop;
-  /** @internal Pairs of (callback or waiting Task, context). */
-  _callbacks: unknown[] | null;
+  /**
+   * @internal A lone waiting Task (the common case, no array), or pairs of
+   * (callback or waiting Task, context), or null.
+   */
+  _callbacks: unknown[] | Task<unknown> | null;
   /** @internal */
   _cancelMessage: string | undefined;
   /** @internal The CancelledError that cancelled a task, returned once. */
@@ -140,10 +143,12 @@ export class Future<T> implements PromiseLike<T> {
    * Makes a pending future. Prefer `loop.createFuture()`.
    *
    * @param options `loop`: its loop (the running loop by default).
+   * @param loop The loop, overriding `options.loop` (saves the options
+   * object on hot paths).
    * @throws {Error} `no running event loop` when no loop is given or running.
    */
-  constructor(options?: FutureOptions) {
-    this._loop = options?.loop ?? getRunningLoop();
+  constructor(options?: FutureOptions, loop?: EventLoop) {
+    this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
     this._exception = undefined;
@@ -381,14 +386,19 @@ export class Future<T> implements PromiseLike<T> {
         `addDoneCallback() expects a function, got ${describe(callback)}`,
       );
     }
-    const ctx = options?.context ?? copyContext();
+    this._addCallback(callback, options?.context ?? copyContext());
+  }
+
+  /** @internal addDoneCallback without checks. */
+  _addCallback(callback: (future: this) => void, ctx: Context): void {
     if (this._state !== PENDING) {
       this._loop._callSoonArg(callback, this, ctx);
       return;
     }
     const cbs = this._callbacks;
     if (cbs === null) this._callbacks = [callback, ctx];
-    else cbs.push(callback, ctx);
+    else if (Array.isArray(cbs)) cbs.push(callback, ctx);
+    else this._callbacks = [cbs, null, callback, ctx];
   }
 
   /**
@@ -413,7 +423,7 @@ export class Future<T> implements PromiseLike<T> {
    */
   removeDoneCallback(callback: (future: this) => void): number {
     const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    if (!Array.isArray(cbs)) return 0;
     let kept = 0;
     for (let i = 0; i < cbs.length; i += 2) {
       if (cbs[i] !== callback) {
@@ -567,7 +577,8 @@ export class Future<T> implements PromiseLike<T> {
     const s = this._state;
     if (s === CANCELLED) return "cancelled";
     if (s === PENDING) {
-      const n = this._callbacks === null ? 0 : this._callbacks.length / 2;
+      const cbs = this._callbacks;
+      const n = cbs === null ? 0 : Array.isArray(cbs) ? cbs.length / 2 : 1;
       return n > 0 ? `pending cb=[${n}]` : "pending";
     }
     return this._failed
@@ -634,6 +645,10 @@ export class Future<T> implements PromiseLike<T> {
     if (cbs === null) return;
     this._callbacks = null;
     const loop = this._loop;
+    if (!Array.isArray(cbs)) {
+      loop._pushReady(cbs._handle);
+      return;
+    }
     for (let i = 0; i < cbs.length; i += 2) {
       const cb = cbs[i];
       if (typeof cb === "function") {
@@ -655,14 +670,19 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal Registers a task to wake when done (no closure). */
   _addWaiter(task: Task<unknown>): void {
     const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = [task, null];
-    else cbs.push(task, null);
+    if (cbs === null) this._callbacks = task;
+    else if (Array.isArray(cbs)) cbs.push(task, null);
+    else this._callbacks = [cbs, null, task, null];
   }
 
   /** @internal Removes a waiting task (shield, waitFor detaching). */
   _removeWaiter(task: Task<unknown>): void {
     const cbs = this._callbacks;
-    if (cbs === null) return;
+    if (cbs === task) {
+      this._callbacks = null;
+      return;
+    }
+    if (!Array.isArray(cbs)) return;
     for (let i = 0; i < cbs.length; i += 2) {
       if (cbs[i] === task) {
         cbs.splice(i, 2);

@@ -210,8 +210,8 @@ export class EventLoop {
   _timeSlice: number;
   /** @internal */
   _currentTask: Task<unknown> | null = null;
-  /** @internal Tasks not yet done. */
-  _tasks: Set<Task<unknown>> = new Set();
+  /** @internal Head of the intrusive list of tasks not yet done. */
+  _taskHead: Task<unknown> | null = null;
   /** @internal */
   _taskFactory: TaskFactory | null = null;
   /** @internal */
@@ -413,7 +413,7 @@ export class EventLoop {
    * ```
    */
   createFuture<T>(): Future<T> {
-    return new Future<T>({ loop: this });
+    return new Future<T>(undefined, this);
   }
 
   /**
@@ -440,13 +440,7 @@ export class EventLoop {
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this._checkClosed();
     const factory = this._taskFactory;
-    if (factory === null) {
-      return new Task(coro, {
-        loop: this,
-        name: options?.name,
-        context: options?.context,
-      });
-    }
+    if (factory === null) return new Task(coro, options, this);
     const opts: TaskOptions = {};
     if (options?.context !== undefined) opts.context = options.context;
     const task = factory(this, coro as Coroutine<unknown>, opts) as Task<T>;
@@ -1076,6 +1070,13 @@ export class EventLoop {
   }
 
   // ---- internals -------------------------------------------------------
+
+  /** @internal A new set of the tasks not yet done (oldest last). */
+  get _tasks(): Set<Task<unknown>> {
+    const set = new Set<Task<unknown>>();
+    for (let t = this._taskHead; t !== null; t = t._nextTask) set.add(t);
+    return set;
+  }
 
   /** @internal */
   _checkClosed(): void {

@@ -36,6 +36,7 @@ import {
   isGeneratorFunction,
   WAKE,
 } from "./_coro.ts";
+import { contextState } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle } from "./_handle.ts";
@@ -113,10 +114,16 @@ let taskCounter = 0;
 export class Task<T> extends Future<T> {
   /** @internal */
   _coro: Coroutine<T>;
+  /** @internal Made from `_id` on first use: most tasks are never named. */
+  _name: string | null;
   /** @internal */
-  _name: string;
+  _id: number;
   /** @internal */
   _context: Context;
+  /** @internal The loop's list of pending tasks (intrusive, O(1) removal). */
+  _prevTask: Task<unknown> | null;
+  /** @internal */
+  _nextTask: Task<unknown> | null;
   /** @internal The one handle every step of this task is scheduled with. */
   _handle: Handle;
   /** @internal */
@@ -138,17 +145,24 @@ export class Task<T> extends Future<T> {
    *
    * @param coro The coroutine (a generator object, not the function).
    * @param options `loop`, `name`, `context`.
+   * @param loop The loop, overriding `options.loop` (used by
+   * `EventLoop.createTask`, which then needs no options object).
    * @throws {TypeError} `a coroutine was expected, got …`.
    * @throws {Error} `Event loop is closed`.
    */
-  constructor(coro: Coroutine<T>, options?: TaskConstructorOptions) {
+  constructor(
+    coro: Coroutine<T>,
+    options?: TaskConstructorOptions,
+    loop?: EventLoop,
+  ) {
     if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
-    super(options);
-    const loop = this._loop;
+    super(options, loop);
+    loop = this._loop;
     loop._checkClosed();
     this._coro = coro;
     const name = options?.name;
-    this._name = name === undefined ? `Task-${++taskCounter}` : String(name);
+    this._id = name === undefined ? ++taskCounter : 0;
+    this._name = name === undefined ? null : String(name);
     this._context = options?.context ?? copyContext();
     this._mustCancel = false;
     this._futWaiter = null;
@@ -163,7 +177,12 @@ export class Task<T> extends Future<T> {
       loop,
       this as Task<unknown>,
     );
-    loop._tasks.add(this as Task<unknown>);
+    // Link into the loop's list of pending tasks.
+    const head = loop._taskHead;
+    this._prevTask = null;
+    this._nextTask = head;
+    if (head !== null) head._prevTask = this as Task<unknown>;
+    loop._taskHead = this as Task<unknown>;
     loop._pushReady(this._handle);
   }
 
@@ -182,7 +201,7 @@ export class Task<T> extends Future<T> {
    * ```
    */
   getName(): string {
-    return this._name;
+    return this._name ?? (this._name = `Task-${this._id}`);
   }
 
   /**
@@ -387,7 +406,7 @@ export class Task<T> extends Future<T> {
     let s = this._state === PENDING && this._numCancelsRequested > 0
       ? "cancelling"
       : super._stateInfo().replace(/ cb=\[\d+\]/, "");
-    s = s.replace(/^(\w+)/, `$1 name='${this._name}'`);
+    s = s.replace(/^(\w+)/, `$1 name='${this.getName()}'`);
     if (this._futWaiter !== null && this._state === PENDING) {
       s += ` wait_for=${this._futWaiter}`;
     }
@@ -396,7 +415,12 @@ export class Task<T> extends Future<T> {
 
   /** @internal */
   override _onDone(): void {
-    this._loop._tasks.delete(this as Task<unknown>);
+    const prev = this._prevTask;
+    const next = this._nextTask;
+    if (prev !== null) prev._nextTask = next;
+    else if (this._loop._taskHead === this) this._loop._taskHead = next;
+    if (next !== null) next._prevTask = prev;
+    this._prevTask = this._nextTask = null;
   }
 }
 
@@ -408,7 +432,14 @@ function stepTask(task: Task<unknown>): void {
   let exc = task._pendingExc;
   task._pendingExc = NO_EXC;
   if (task._mustCancel) {
-    if (!(exc instanceof CancelledError)) exc = task._makeCancelledError();
+    if (!(exc instanceof CancelledError)) {
+      // asyncio's wakeup passes the awaited future's CancelledError in, so
+      // its message (the first cancel's) wins over a later cancel's.
+      const w = task._futWaiter;
+      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
+        ? w._makeCancelledError()
+        : task._makeCancelledError();
+    }
     task._mustCancel = false;
   }
   task._futWaiter = null;
@@ -575,7 +606,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  return new Set((loop ?? getRunningLoop())._tasks);
+  return (loop ?? getRunningLoop())._tasks;
 }
 
 // sleep(0): one shared iterator that yields undefined once. The task resumes
@@ -888,6 +919,7 @@ export function gather(
       else outer._resolve(results);
     }
   };
-  for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
+  const ctx = contextState.internal as Context;
+  for (const fut of argToFut.values()) fut._addCallback(onChildDone, ctx);
   return outer;
 }
