@@ -34,6 +34,7 @@
  */
 
 import { type Context, copyContext } from "./context.ts";
+import { enterContext, exitContext } from "./_context_state.ts";
 import { type Coroutine, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
@@ -819,6 +820,15 @@ export class EventLoop {
       }
       return;
     }
+    // As asyncio 3.12: the handler runs in the context of the task or handle
+    // involved, unless that context is entered already (reported from
+    // inside it).
+    const future = context.future;
+    const ctx = context.task?.getContext() ??
+      (future instanceof Task ? future.getContext() : undefined) ??
+      context.handle?.getContext();
+    const enter = ctx !== undefined && !ctx._entered;
+    const prev = enter ? enterContext(ctx) : null;
     try {
       handler(this, context);
     } catch (e) {
@@ -836,6 +846,8 @@ export class EventLoop {
           e2,
         );
       }
+    } finally {
+      if (enter) exitContext(ctx, prev!);
     }
   }
 
