@@ -723,11 +723,10 @@ Deno.test("test_cancel_with_message_before_starting_task: the body never runs", 
   });
 });
 
-// core bug: the second cancel's message replaces the first: stepTask builds a
-// new CancelledError from _mustCancel instead of raising the cancelled waiter's.
+// The cancelled waiter's own CancelledError (the first message) is thrown in,
+// not a new one built from the second cancel's message.
 Deno.test({
   name: "cancel twice: the first message wins once the waiter is cancelled",
-  ignore: true,
   fn: async () => {
     await go(function* () {
       let seen: unknown = null;
