@@ -154,7 +154,7 @@ async function runTsc(
     cfgPath,
     JSON.stringify(
       {
-        extends: "../tsconfig.npm.json",
+        extends: "../scripts/tsconfig.npm.json",
         compilerOptions,
         files: files.map((f) => "../" + f.replace(/^\.\//, "")),
       },
