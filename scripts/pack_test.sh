@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Pack test of the npm build (`deno task test:pack`; needs `deno task build:npm`):
+# `npm pack` in npm/, install the tarball into a fresh folder, then
+#  1. import every entry point on Node (ESM) and run a small Runner program;
+#  2. type-check scripts/typetest/main.ts against the installed .d.ts with the
+#     pinned tsc (nodenext), where @ts-expect-error lines must catch wrong calls.
+# Prints `pack: N passed, N failed`.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tsc="$root/scripts/tools/node_modules/.bin/tsc"
+[ -f "$root/npm/package.json" ] || { echo "pack: npm/ is missing: run deno task build:npm first" >&2; exit 1; }
+[ -x "$tsc" ] || { echo "pack: $tsc is missing: npm ci --prefix scripts/tools" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+check() { # name, command...
+  local name=$1
+  shift
+  if "$@"; then
+    echo "pack: ok: $name"
+    passed=$((passed + 1))
+  else
+    echo "pack: FAILED: $name" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+set -e
+tarball=$(cd "$root/npm" && npm pack --silent --pack-destination "$tmp" | tail -n 1)
+echo "pack: $tarball ($(du -k "$tmp/$tarball" | cut -f1) KiB)"
+tar -tzf "$tmp/$tarball" | sed 's/^/pack:   /'
+mkdir "$tmp/app"
+cd "$tmp/app"
+printf '{ "name": "pack-test", "private": true, "type": "module" }\n' >package.json
+npm install --silent --no-audit --no-fund "../$tarball"
+set +e
+
+cat >check.mjs <<'JS'
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync("node_modules/@x/runner/package.json", "utf8"));
+for (const sub of Object.keys(pkg.exports)) {
+  const spec = sub === "." ? pkg.name : pkg.name + sub.slice(1);
+  const mod = await import(spec);
+  assert.ok(Object.keys(mod).length > 0, `${spec} exports nothing`);
+}
+const { ContextVar, createTask, gather, Runner, sleep } = await import("@x/runner");
+const who = new ContextVar("who", { default: "main" });
+function* job(name, ms) {
+  who.set(name);
+  yield* sleep(ms);
+  return `${name}:${who.get()}`;
+}
+const runner = new Runner();
+try {
+  const r = await runner.run((function* () {
+    return yield* gather([createTask(job("a", 5)), createTask(job("b", 1))]);
+  })());
+  assert.deepEqual(r, ["a:a", "b:b"]);
+} finally {
+  await runner.close();
+}
+console.log(`pack: node ${process.version} imported ${Object.keys(pkg.exports).length} entry points`);
+JS
+check "import on Node (ESM) and run" node check.mjs
+
+cp "$root/scripts/typetest/main.ts" "$root/scripts/typetest/tsconfig.typetest.json" .
+check "type test (tsc nodenext, @ts-expect-error)" "$tsc" -p tsconfig.typetest.json
+
+echo "pack: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
