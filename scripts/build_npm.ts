@@ -169,11 +169,47 @@ async function runTsc(
   }
 }
 
+/** tests/*.ts (top level: tests/browser/ is the browser check's page). */
+async function testFiles(): Promise<string[]> {
+  const tests: string[] = [];
+  for await (const e of Deno.readDir(rootPath + "tests")) {
+    if (e.isFile && e.name.endsWith(".ts")) tests.push("tests/" + e.name);
+  }
+  return tests.sort();
+}
+
+/** The root modules (`./x.ts`) that the given test files import. */
+async function testImports(tests: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const t of tests) {
+    const text = await Deno.readTextFile(rootPath + t);
+    for (
+      const m of text.matchAll(
+        /(?:\bfrom|\bimport)\s*\(?\s*["']\.\.\/([\w.-]+\.ts)["']/g,
+      )
+    ) {
+      if (await exists(rootPath + m[1])) found.add("./" + m[1]);
+    }
+  }
+  return [...found].sort();
+}
+
 /** Compiles the library and the tests into npm/. */
 async function buildWithTsc(entries: [string, string][]): Promise<void> {
   // Library: type-checked against no host types (`types: []`), so a stray
-  // `Deno.*` fails here.
-  await runTsc(".tsconfig.lib.json", entries.map(([, src]) => src));
+  // `Deno.*` fails here. Root modules the tests import but deno.json does not
+  // export yet are built too (so the tests run), shipped in esm/ unexported.
+  const tests = await testFiles();
+  const sources = entries.map(([, src]) => src);
+  const extra = (await testImports(tests)).filter((m) => !sources.includes(m));
+  if (extra.length > 0) {
+    console.warn(
+      `build:npm: imported by tests but not in deno.json exports (built, not exported): ${
+        extra.join(", ")
+      }`,
+    );
+  }
+  await runTsc(".tsconfig.lib.json", [...sources, ...extra]);
   for (const f of await walk(npmDir + "esm")) {
     if (!f.endsWith(".d.ts")) continue;
     const text = await Deno.readTextFile(f);
@@ -182,11 +218,6 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   }
 
   // Tests: transpiled only (they use Deno.test, which the shim provides).
-  const tests: string[] = [];
-  for await (const e of Deno.readDir(rootPath + "tests")) {
-    if (e.isFile && e.name.endsWith(".ts")) tests.push("tests/" + e.name);
-  }
-  tests.sort();
   await runTsc(".tsconfig.tests.json", tests, {
     noCheck: true,
     noResolve: true,
