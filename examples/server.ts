@@ -19,6 +19,11 @@
  * `curl 'http://127.0.0.1:8000/work?upstream=2000&sleep=2000'` and press
  * Ctrl-C in curl: the server logs the cancellation.
  *
+ * Deno 2 prints a note once that `request.signal` also aborts after a
+ * successful response (its legacy behaviour). The handler drops its listener
+ * as soon as the task is done, so both behaviours (and
+ * `--unstable-no-legacy-abort`) work.
+ *
  * @module
  */
 
@@ -85,13 +90,13 @@ export interface RunningServer {
  *
  * @example
  * ```ts ignore
- * const server = await startServer({ port: 0 });
+ * const server = startServer({ port: 0 });
  * const r = await fetch(`${server.url}/work?upstream=1&sleep=1`);
  * console.log(await r.json());
  * await server.close();
  * ```
  */
-export function startServer(options?: ServerOptions): Promise<RunningServer> {
+export function startServer(options?: ServerOptions): RunningServer {
   const hostname = options?.hostname ?? "127.0.0.1";
   const verbose = options?.verbose ?? false;
   const stats: ServerStats = {
@@ -119,6 +124,7 @@ export function startServer(options?: ServerOptions): Promise<RunningServer> {
   const forever = loop.runForever();
   let base = "";
   let requestCounter = 0;
+  let closing: Promise<void> | null = null;
 
   /** The task behind one `/work` request. */
   function* work(url: URL, name: string): Coroutine<Response> {
@@ -172,6 +178,9 @@ export function startServer(options?: ServerOptions): Promise<RunningServer> {
     if (url.pathname !== "/work") {
       return new Response("not found", { status: 404 });
     }
+    if (closing !== null) {
+      return new Response("shutting down", { status: 503 });
+    }
     const name = `request-${++requestCounter}`;
     const task: Task<Response> = loop.createTask(work(url, name), { name });
     // A disconnect cancels the task; the cancel is queued on the loop, like
@@ -191,68 +200,65 @@ export function startServer(options?: ServerOptions): Promise<RunningServer> {
     ).finally(() => req.signal.removeEventListener("abort", onAbort));
   }
 
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      port: options?.port ?? 0,
-      hostname,
-      onListen: (addr) => {
-        base = `http://${addr.hostname}:${addr.port}`;
-        note(null, `listening on ${base}`);
-        resolve({ url: base, stats, log, waitUntil, close });
-      },
-    }, handler);
+  const server = Deno.serve({
+    port: options?.port ?? 0,
+    hostname,
+    onListen: () => {}, // quiet: the log below says it
+  }, handler);
+  base = `http://${server.addr.hostname}:${server.addr.port}`;
+  note(null, `listening on ${base}`);
 
-    function waitUntil(
-      predicate: (s: ServerStats) => boolean,
-      ms = 5000,
-    ): Promise<void> {
-      return new Promise((ok, fail) => {
-        if (predicate(stats)) return ok();
-        const timer = setTimeout(() => {
-          watchers = watchers.filter((w) => w !== check);
-          fail(
-            new Error(
-              `waitUntil: not reached after ${ms} ms; stats ${
-                JSON.stringify(stats)
-              }`,
-            ),
-          );
-        }, ms);
-        const check = (): void => {
-          if (predicate(stats)) {
-            clearTimeout(timer);
-            ok();
-          } else {
-            watchers.push(check);
-          }
-        };
-        watchers.push(check);
+  function waitUntil(
+    predicate: (s: ServerStats) => boolean,
+    ms = 5000,
+  ): Promise<void> {
+    return new Promise((ok, fail) => {
+      if (predicate(stats)) return ok();
+      const timer = setTimeout(() => {
+        watchers = watchers.filter((w) => w !== check);
+        fail(
+          new Error(
+            `waitUntil: not reached after ${ms} ms; stats ${
+              JSON.stringify(stats)
+            }`,
+          ),
+        );
+      }, ms);
+      const check = (): void => {
+        if (predicate(stats)) {
+          clearTimeout(timer);
+          ok();
+        } else {
+          watchers.push(check);
+        }
+      };
+      watchers.push(check);
+    });
+  }
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      // Cancel what is still running and let it finish its cleanup, so
+      // every response is written before the server shuts down.
+      const pending = [...allTasks(loop)];
+      loop.callSoon(() => {
+        for (const t of pending) t.cancel("server closing");
       });
-    }
+      await Promise.allSettled(pending.map((t) => t.toPromise()));
+      await server.shutdown();
+      loop.stop();
+      await forever;
+      loop.close();
+      note(null, "closed");
+    })();
+    return closing;
+  }
 
-    let closing: Promise<void> | null = null;
-    function close(): Promise<void> {
-      closing ??= (async () => {
-        // Cancel what is still running and let it finish its cleanup, so
-        // every response is written before the server shuts down.
-        const pending = [...allTasks(loop)];
-        loop.callSoon(() => {
-          for (const t of pending) t.cancel("server closing");
-        });
-        await Promise.allSettled(pending.map((t) => t.toPromise()));
-        await server.shutdown();
-        loop.stop();
-        await forever;
-        loop.close();
-        note(null, "closed");
-      })();
-      return closing;
-    }
-  });
+  return { url: base, stats, log, waitUntil, close };
 }
 
 if (import.meta.main) {
-  const server = await startServer({
+  const server = startServer({
     port: Number(Deno.args[0] ?? "8000"),
     verbose: true,
   });

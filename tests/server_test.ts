@@ -2,10 +2,16 @@
 // loop, client disconnects cancelling them. Needs Deno.serve, so it is
 // skipped elsewhere.
 import assert from "node:assert/strict";
-import { startServer } from "../examples/server.ts";
+import type { RunningServer } from "../examples/server.ts";
 
 const hasServe = typeof Deno !== "undefined" &&
   typeof Deno.serve === "function";
+
+/** Loaded lazily: the example is Deno-only and not part of the npm build. */
+async function startServer(options: { port: number }): Promise<RunningServer> {
+  const { startServer } = await import("../examples/server.ts");
+  return startServer(options);
+}
 
 Deno.test({
   name: "server: a normal request completes",
