@@ -1,0 +1,207 @@
+// Shared machinery of the coroutine tools (eager.ts, monitor.ts,
+// scheduling.ts): stepping a coroutine in a context while tracking its state,
+// closing it the Python way, and letting a Task adopt a started coroutine.
+
+import { enterContext, exitContext } from "./_context_state.ts";
+import { type Coroutine, isCoroutine, isGeneratorFunction } from "./_coro.ts";
+import { describe } from "./_describe.ts";
+import { runningState } from "./_running.ts";
+import type { Context } from "./context.ts";
+import { Future, PENDING } from "./future.ts";
+import type { Task } from "./task.ts";
+
+/**
+ * Thrown into a coroutine to close it, as Python's `coroutine.close()` does.
+ * A coroutine may catch it to clean up (even with `yield*`), but must then
+ * finish or rethrow it: yielding again is an error (`coroutine ignored
+ * GeneratorExit`). Closing never uses `gen.return()`, so `catch` blocks see it.
+ *
+ * @example
+ * ```ts
+ * import { CoroStart, GeneratorExit } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * function* body() {
+ *   try {
+ *     yield;
+ *   } catch (e) {
+ *     log.push(e instanceof GeneratorExit ? "closing" : "other");
+ *     throw e;
+ *   }
+ * }
+ * const cs = new CoroStart(body());
+ * cs.close();
+ * assert.deepEqual(log, ["closing"]);
+ * ```
+ */
+export class GeneratorExit extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message Optional message.
+   */
+  constructor(message?: string) {
+    super(message ?? "");
+    Object.defineProperty(this, "name", {
+      value: "GeneratorExit",
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
+  }
+}
+
+// What our drivers know about a coroutine. JS generators expose no state, so
+// only what our own drivers stepped (or found among the loop's tasks) is known.
+export const NEW = 0;
+export const RUNNING = 1;
+export const SUSPENDED = 2;
+export const DONE = 3;
+
+/** @internal coroutine → state, written by the drivers in this package. */
+export const coroStates: WeakMap<object, number> = new WeakMap();
+/** @internal coroutine → the task found driving it (cached at query time). */
+export const coroTasks: WeakMap<object, Task<unknown>> = new WeakMap();
+
+/** The state of `coro` as far as this package can tell. */
+export function coroStateOf(coro: object): number {
+  const s = coroStates.get(coro);
+  if (s === DONE || s === RUNNING) return s;
+  let task = coroTasks.get(coro);
+  if (task === undefined) {
+    const loop = runningState.loop;
+    if (loop !== null) {
+      for (let t = loop._taskHead; t !== null; t = t._nextTask) {
+        if (t._coro === coro) {
+          task = t;
+          coroTasks.set(coro, t);
+          break;
+        }
+      }
+    }
+  }
+  if (task !== undefined && task._coro === coro) {
+    if (task._state !== PENDING) return DONE;
+    if (task._loop._currentTask === task) return RUNNING;
+    if (s === SUSPENDED || taskStarted(task)) return SUSPENDED;
+    return NEW;
+  }
+  return s ?? NEW;
+}
+
+const NO_EXC_DESCRIPTION = "no exception";
+
+/** Whether a pending task has stepped its coroutine at least once. */
+export function taskStarted(task: Task<unknown>): boolean {
+  // A never-stepped task has no waiter, no bare-yield resume and no pending
+  // error (its `_pendingExc` is the task module's private "none" symbol).
+  const exc = task._pendingExc;
+  return task._started || task._futWaiter !== null || task._bare ||
+    !(typeof exc === "symbol" && exc.description === NO_EXC_DESCRIPTION);
+}
+
+/** Marks `coro` finished (our drivers saw it return or throw). */
+export function markDone(coro: object): void {
+  coroStates.set(coro, DONE);
+}
+
+/**
+ * One step of `coro`: `next(value)` (mode 0) or `throw(value)` (mode 1),
+ * inside `ctx` when given, keeping its tracked state current.
+ */
+export function stepCoro<T>(
+  coro: Coroutine<T>,
+  mode: 0 | 1,
+  value: unknown,
+  ctx: Context | undefined,
+): IteratorResult<unknown, T> {
+  const prev = ctx === undefined ? null : enterContext(ctx);
+  coroStates.set(coro, RUNNING);
+  let r: IteratorResult<unknown, T>;
+  try {
+    r = mode === 0 ? coro.next(value) : coro.throw(value);
+  } catch (e) {
+    coroStates.set(coro, DONE);
+    throw e;
+  } finally {
+    if (ctx !== undefined) exitContext(ctx, prev!);
+  }
+  coroStates.set(coro, r.done === true ? DONE : SUSPENDED);
+  return r;
+}
+
+/**
+ * Python's `coroutine.close()`: throws {@linkcode GeneratorExit} in (inside
+ * `ctx`); a coroutine that yields instead of finishing is an error. A new or
+ * finished coroutine is simply marked done.
+ */
+export function closeCoro(
+  coro: Coroutine<unknown>,
+  ctx: Context | undefined,
+): void {
+  const s = coroStates.get(coro);
+  if (s === DONE) return;
+  let r: IteratorResult<unknown, unknown>;
+  try {
+    r = stepCoro(coro, 1, new GeneratorExit(), ctx);
+  } catch (e) {
+    if (e instanceof GeneratorExit) return;
+    throw e;
+  }
+  if (r.done !== true) throw new Error("coroutine ignored GeneratorExit");
+}
+
+/** The name Python would print for an exception's type. */
+export function excName(e: unknown): string {
+  if (e instanceof Error) return e.name || e.constructor.name;
+  if (typeof e === "function") return "type";
+  return typeof e;
+}
+
+/**
+ * Makes `task` (just constructed, its first step queued last in the ready
+ * queue) continue a coroutine that already ran elsewhere and last yielded
+ * `yielded`, exactly as if its own step had produced that yield: a bare
+ * yield resumes with WAKE next iteration, a future is waited on at once, and
+ * anything else is the same error a task step reports.
+ */
+export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
+  task._started = true;
+  const loop = task._loop;
+  if (yielded === undefined) {
+    task._bare = true;
+    return;
+  }
+  if (yielded instanceof Future) {
+    if (yielded._loop !== loop) {
+      task._pendingExc = new Error(
+        `Task ${task} got Future ${yielded} attached to a different loop`,
+      );
+    } else if (!yielded._blocking) {
+      task._pendingExc = new Error(
+        `yield was used instead of yield* in task ${task} with ${yielded}`,
+      );
+    } else {
+      yielded._blocking = false;
+      task._futWaiter = yielded;
+      if (yielded._state === PENDING) {
+        // Take the first step out of the queue: the future wakes the task.
+        const ready = loop._ready;
+        const n = ready.length;
+        if (n > 0 && ready.at(n - 1) === task._handle) {
+          loop.readyPop(-1);
+          yielded._addWaiter(task);
+        }
+      }
+    }
+    return;
+  }
+  task._pendingExc = new Error(
+    isCoroutine(yielded) || isGeneratorFunction(yielded)
+      ? `yield was used instead of yield* for generator in task ${task} with ${
+        describe(yielded)
+      }`
+      : `Task got bad yield: ${describe(yielded)}`,
+  );
+}
