@@ -88,3 +88,23 @@ export {
   type RunnerOptions,
   type RunOptions,
 } from "./runner.ts";
+export { Timeout, timeout, timeoutAt, type TimeoutBody } from "./timeouts.ts";
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  type AsCompletedOptions,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  shield,
+  wait,
+  waitFor,
+  type WaitOptions,
+} from "./combinators.ts";
+export {
+  abortSignal,
+  delay,
+  type DelayOptions,
+  fromAbortable,
+  type FromAbortableOptions,
+} from "./interop.ts";
