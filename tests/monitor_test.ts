@@ -13,7 +13,7 @@ import {
 import { GeneratorExit } from "../eager.ts";
 import {
   GeneratorObject,
-  GeneratorObjectIterator,
+  type GeneratorObjectIterator,
   Monitor,
   MonitorAwaitable,
   OOBData,
