@@ -41,7 +41,12 @@
  * @module
  */
 
-import { type Coroutine, type Future, PENDING } from "./future.ts";
+import {
+  CancelledError,
+  type Coroutine,
+  type Future,
+  PENDING,
+} from "./future.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
@@ -736,6 +741,8 @@ class QueueIterator<T> implements AsyncIterableIterator<T> {
       return { value: await task, done: false };
     } catch (e) {
       if (e instanceof QueueShutDown) return this._end();
+      // return() cancelled this pending get: the iteration just ends.
+      if (this._ended && e instanceof CancelledError) return this._end();
       throw e;
     } finally {
       if (this._pending === task) this._pending = null;

@@ -812,6 +812,23 @@ Deno.test("for await: a pending iteration ends when the queue shuts down", async
   }
 });
 
+Deno.test("for await: return() while next() waits ends that next()", async () => {
+  const loop = new EventLoop();
+  const q = new Queue<number>();
+  try {
+    const it = q.iterate({ loop });
+    const ticker = loop.runUntilComplete(sleep(5));
+    const pending = it.next();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.deepEqual(await it.return!(), { value: undefined, done: true });
+    assert.deepEqual(await pending, { value: undefined, done: true });
+    await ticker;
+    assert.equal(q._getters.length, 0);
+  } finally {
+    loop.close();
+  }
+});
+
 Deno.test("for await: no loop known for an unused, empty queue", async () => {
   const q = new Queue<number>();
   await assert.rejects(
