@@ -1,0 +1,642 @@
+/**
+ * Ready-queue scheduling, after the Python library asynkit: move tasks
+ * within the loop's ready queue to decide who runs next, start a child task
+ * depth-first, list runnable and blocked tasks, and drive a coroutine
+ * synchronously when it never blocks.
+ *
+ * The loop's ready queue holds handles; each Task has exactly one handle,
+ * reused for all its steps, so a task is *runnable* when its handle is in
+ * the queue, *blocked* when it waits on a pending future, and otherwise it
+ * is the current task or done. The identity
+ * `allTasks() = runnableTasks() ∪ blockedTasks() ∪ {currentTask()}` holds.
+ * The loop itself offers the list-like primitives (`readyLen`, `readyPop`,
+ * `readyInsert`, `readyRotate`, `callInsert`).
+ *
+ * @example Depth-first child tasks
+ * ```ts
+ * import { run, sleep } from "@x/runner";
+ * import { createTaskDescend } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * function* child() {
+ *   log.push("child starts");
+ *   yield* sleep(1);
+ *   log.push("child ends");
+ * }
+ * await run((function* () {
+ *   const t = yield* createTaskDescend(child());
+ *   log.push("parent continues");
+ *   yield* t;
+ * })());
+ * assert.deepEqual(log, ["child starts", "parent continues", "child ends"]);
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type Coroutine,
+  coroutineExpected,
+  isCoroutine,
+  WAKE,
+} from "./_coro.ts";
+import { describe } from "./_describe.ts";
+import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
+import type { Handle } from "./_handle.ts";
+import { getRunningLoop } from "./_running.ts";
+import { PENDING } from "./future.ts";
+import type { EventLoop } from "./loop.ts";
+import { allTasks, createTask, sleep, type Task } from "./task.ts";
+
+export type { Coroutine };
+
+/** Options of {@linkcode readyFind}. */
+export interface ReadyFindOptions {
+  /** The loop; the task's own loop by default. */
+  loop?: EventLoop;
+  /** Also take the handle out of the queue. */
+  remove?: boolean;
+}
+
+/**
+ * The ready-queue handle that will run `task`'s next step, searching from
+ * the end of the queue (the most recent first).
+ *
+ * @param task The task.
+ * @param options `loop` and `remove`.
+ * @returns The handle, or `null` when the task is not in the queue (it is
+ * blocked, running or done).
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { readyFind } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(0));
+ *   assert.equal(readyFind(t)?.cancelled(), false);
+ *   yield* t;
+ *   assert.equal(readyFind(t), null);
+ * })());
+ * ```
+ */
+export function readyFind(
+  task: Task<unknown>,
+  options?: ReadyFindOptions,
+): Handle | null {
+  const loop = options?.loop ?? task._loop;
+  const ready = loop._ready;
+  for (let i = ready.length - 1; i >= 0; i--) {
+    const h = ready.at(i);
+    if (h._task === task && !h._cancelled) {
+      if (options?.remove === true) loop.readyPop(i);
+      return h;
+    }
+  }
+  return null;
+}
+
+/**
+ * Takes `handle` out of the ready queue (it will not run unless put back
+ * with `loop.readyInsert`).
+ *
+ * @param handle The handle.
+ * @param loop The loop; the running loop by default.
+ * @throws {RangeError} `handle not in queue`.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "@x/runner";
+ * import { readyRemove } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const loop = getRunningLoop();
+ *   const h = loop.callSoon(() => assert.fail("removed"));
+ *   readyRemove(h);
+ *   assert.throws(() => readyRemove(h), /handle not in queue/);
+ * })());
+ * ```
+ */
+export function readyRemove(handle: Handle, loop?: EventLoop): void {
+  const l = loop ?? getRunningLoop();
+  const ready = l._ready;
+  for (let i = ready.length - 1; i >= 0; i--) {
+    if (ready.at(i) === handle) {
+      l.readyPop(i);
+      return;
+    }
+  }
+  throw new RangeError("handle not in queue");
+}
+
+/**
+ * The tasks in the ready queue, in the order they will run.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns The tasks.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { readyTasks } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const a = createTask(sleep(0));
+ *   const b = createTask(sleep(0));
+ *   assert.deepEqual(readyTasks(), [a, b]);
+ *   yield* b;
+ * })());
+ * ```
+ */
+export function readyTasks(loop?: EventLoop): Task<unknown>[] {
+  const l = loop ?? getRunningLoop();
+  const ready = l._ready;
+  const out: Task<unknown>[] = [];
+  for (let i = 0; i < ready.length; i++) {
+    const h = ready.at(i);
+    const t = h._task;
+    if (t !== null && !h._cancelled && t._state === PENDING) out.push(t);
+  }
+  return out;
+}
+
+function checkPos(pos: unknown, fn: string): void {
+  if (!Number.isInteger(pos)) {
+    throw new TypeError(
+      `${fn}() expects an integer position, got ${describe(pos)}`,
+    );
+  }
+}
+
+/**
+ * Moves a runnable task to position `pos` of the ready queue (0 runs next).
+ *
+ * @param task A task whose step is in the ready queue.
+ * @param pos The new position (like `Array.prototype.splice`: past the end
+ * appends).
+ * @throws {RangeError} `Task is not scheduled` when the task is not in the
+ * ready queue (blocked, running or done).
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { taskReinsert } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const log: number[] = [];
+ * await run((function* () {
+ *   const ts = [0, 1, 2].map((i) => createTask((function* () { log.push(i); })()));
+ *   taskReinsert(ts[2], 0);
+ *   yield* sleep(0);
+ * })());
+ * assert.deepEqual(log, [2, 0, 1]);
+ * ```
+ */
+export function taskReinsert(task: Task<unknown>, pos: number): void {
+  checkPos(pos, "taskReinsert");
+  const h = readyFind(task, { remove: true });
+  if (h === null) throw new RangeError("Task is not scheduled");
+  task._loop.readyInsert(pos, h);
+}
+
+/**
+ * Like `sleep(0)`, but the current task resumes after only `pos` other
+ * ready callbacks instead of after all of them.
+ *
+ * @param pos How many ready callbacks run first (0: resume first).
+ * @returns A coroutine to `yield*`.
+ * @throws {Error} `sleepInsert() must be called from a task`.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run } from "@x/runner";
+ * import { sleepInsert } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const log: (number | string)[] = [];
+ * await run((function* () {
+ *   for (let i = 0; i < 3; i++) createTask((function* () { log.push(i); })());
+ *   yield* sleepInsert(1);
+ *   log.push("me");
+ * })());
+ * assert.deepEqual(log, [0, "me", 1, 2]);
+ * ```
+ */
+export function* sleepInsert(pos: number): Coroutine<void> {
+  checkPos(pos, "sleepInsert");
+  const loop = getRunningLoop();
+  const task = loop._currentTask;
+  if (task === null) {
+    throw new Error("sleepInsert() must be called from a task");
+  }
+  // Runs right after this task yields: moves its fresh step to `pos`.
+  loop.callInsert(0, () => taskReinsert(task, pos));
+  yield* sleep(0);
+}
+
+/** Options of {@linkcode taskSwitch}. */
+export interface TaskSwitchOptions {
+  /**
+   * Where the current task goes (as for {@linkcode sleepInsert}); the end
+   * of the ready queue by default. 1: right after the target; 0: before it.
+   */
+  insertPos?: number;
+}
+
+/**
+ * Switches to a runnable task: it moves to the head of the ready queue and
+ * the current task yields (to the end of the queue, or to `insertPos`).
+ *
+ * @param task The task to run next.
+ * @param options `insertPos`.
+ * @returns A coroutine to `yield*`.
+ * @throws {RangeError} `Task is not scheduled` when `task` is not runnable.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run } from "@x/runner";
+ * import { taskSwitch } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const log: (number | string)[] = [];
+ * await run((function* () {
+ *   const ts = [0, 1, 2].map((i) => createTask((function* () { log.push(i); })()));
+ *   yield* taskSwitch(ts[2], { insertPos: 1 });
+ *   log.push("me");
+ * })());
+ * assert.deepEqual(log, [2, "me", 0, 1]);
+ * ```
+ */
+export function* taskSwitch(
+  task: Task<unknown>,
+  options?: TaskSwitchOptions,
+): Coroutine<void> {
+  taskReinsert(task, 0);
+  const pos = options?.insertPos;
+  if (pos === undefined) yield* sleep(0);
+  else yield* sleepInsert(pos);
+}
+
+/**
+ * Whether the task waits on a pending future (or task).
+ *
+ * @param task The task.
+ * @returns `true` when blocked.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { taskIsBlocked } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(10));
+ *   assert.equal(taskIsBlocked(t), false);
+ *   yield* sleep(0);
+ *   assert.equal(taskIsBlocked(t), true);
+ *   t.cancel();
+ *   assert.equal(taskIsBlocked(t), false);
+ * })());
+ * ```
+ */
+export function taskIsBlocked(task: Task<unknown>): boolean {
+  const w = task._futWaiter;
+  return w !== null && w._state === PENDING;
+}
+
+/**
+ * Whether the task is neither blocked nor done (asynkit's definition: the
+ * current task counts as runnable; {@linkcode runnableTasks} lists only
+ * tasks in the ready queue).
+ *
+ * @param task The task.
+ * @returns `true` when runnable.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run } from "@x/runner";
+ * import { taskIsRunnable } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask((function* () {})());
+ *   assert.equal(taskIsRunnable(t), true);
+ *   yield* t;
+ *   assert.equal(taskIsRunnable(t), false);
+ * })());
+ * ```
+ */
+export function taskIsRunnable(task: Task<unknown>): boolean {
+  return !(taskIsBlocked(task) || task._state !== PENDING);
+}
+
+/** Options of {@linkcode createTaskDescend} and {@linkcode createTaskStart}. */
+export interface CreateTaskOptions {
+  /** The task's name. */
+  name?: string;
+}
+
+/**
+ * Creates a task and runs it at once, depth-first: the child runs now and
+ * the caller resumes right after the child's first suspension, by moving
+ * entries in the ready queue only (a Task always exists, `currentTask()` is
+ * the child from its first step).
+ *
+ * @param coro The child coroutine.
+ * @param options `name`.
+ * @returns A coroutine giving the task.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "@x/runner";
+ * import { createTaskDescend } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * await run((function* () {
+ *   const t = yield* createTaskDescend((function* () { log.push("child"); yield* sleep(1); })());
+ *   log.push("parent");
+ *   yield* t;
+ * })());
+ * assert.deepEqual(log, ["child", "parent"]);
+ * ```
+ */
+export function* createTaskDescend<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  const t = createTask(coro, { name: options?.name });
+  yield* taskSwitch(t as Task<unknown>, { insertPos: 1 });
+  return t;
+}
+
+/**
+ * Creates a task and yields once (`sleep(0)`), so the child has taken its
+ * first step when this returns (other ready work may have run too).
+ *
+ * @param coro The child coroutine.
+ * @param options `name`.
+ * @returns A coroutine giving the task.
+ *
+ * @example
+ * ```ts
+ * import { run } from "@x/runner";
+ * import { createTaskStart } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   let started = false;
+ *   const t = yield* createTaskStart((function* () { started = true; })());
+ *   assert.equal(started, true);
+ *   yield* t;
+ * })());
+ * ```
+ */
+export function* createTaskStart<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  const t = createTask(coro, { name: options?.name });
+  yield* sleep(0);
+  return t;
+}
+
+/**
+ * The tasks whose next step is in the ready queue.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns A new set.
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, currentTask, run, sleep } from "@x/runner";
+ * import { blockedTasks, runnableTasks } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const a = createTask(sleep(0));
+ *   const b = createTask(sleep(10));
+ *   yield* sleep(0); // a and b take their first step
+ *   assert.deepEqual(runnableTasks(), new Set([a]));
+ *   assert.deepEqual(blockedTasks(), new Set([b]));
+ *   assert.deepEqual(allTasks(), new Set([...runnableTasks(), ...blockedTasks(), currentTask()]));
+ *   yield* b;
+ * })());
+ * ```
+ */
+export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return new Set(readyTasks(loop));
+}
+
+/**
+ * The tasks waiting on a pending future: all tasks but the runnable ones
+ * and the current one.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns A new set.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { blockedTasks } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(10));
+ *   yield* sleep(0);
+ *   assert.ok(blockedTasks().has(t));
+ *   yield* t;
+ * })());
+ * ```
+ */
+export function blockedTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const l = loop ?? getRunningLoop();
+  const out = allTasks(l);
+  for (const t of readyTasks(l)) out.delete(t);
+  const current = l._currentTask;
+  if (current !== null) out.delete(current);
+  return out;
+}
+
+/**
+ * Raised by {@linkcode awaitSync} when the coroutine blocks; its `cause` is
+ * the {@linkcode SynchronousAbort} that was thrown into the coroutine.
+ *
+ * @example
+ * ```ts
+ * import { SynchronousError } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new SynchronousError("x").name, "SynchronousError");
+ * ```
+ */
+export class SynchronousError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message The message.
+   * @param options `cause`.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    Object.defineProperty(this, "name", {
+      value: "SynchronousError",
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
+  }
+}
+
+/**
+ * Thrown into a coroutine driven by {@linkcode awaitSync} at the point where
+ * it blocked, so its cleanup runs (a coroutine may catch it and return a
+ * value instead).
+ *
+ * @example
+ * ```ts
+ * import { SynchronousAbort } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new SynchronousAbort().name, "SynchronousAbort");
+ * ```
+ */
+export class SynchronousAbort extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message The message.
+   */
+  constructor(message?: string) {
+    super(message ?? "coroutine blocked during a synchronous drive");
+    Object.defineProperty(this, "name", {
+      value: "SynchronousAbort",
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
+  }
+}
+
+/**
+ * Runs `coro` synchronously, handing each value it yields to `callback`
+ * and sending back what the callback returns (a bare yield gets the resume
+ * it needs when the callback returns `undefined`). An error thrown by the
+ * callback is thrown into the coroutine; a {@linkcode GeneratorExit} from
+ * the callback closes the coroutine and propagates.
+ *
+ * @param coro The coroutine.
+ * @param callback Called with every yielded value.
+ * @returns The coroutine's return value.
+ * @throws {TypeError} `a coroutine was expected, got …`.
+ *
+ * @example
+ * ```ts
+ * import { coroDrive } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const r = coroDrive((function* () {
+ *   const v = (yield "need-value") as number;
+ *   return v + 1;
+ * })(), (y) => {
+ *   assert.equal(y, "need-value");
+ *   return 41;
+ * });
+ * assert.equal(r, 42);
+ * ```
+ */
+export function coroDrive<T>(
+  coro: Coroutine<T>,
+  callback: (yielded: unknown) => unknown,
+): T {
+  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  let mode: 0 | 1 = 0;
+  let value: unknown = undefined;
+  for (;;) {
+    const r = stepCoro(coro, mode, value, undefined);
+    if (r.done === true) return r.value;
+    const y = r.value;
+    try {
+      value = callback(y);
+      mode = 0;
+      if (y === undefined && value === undefined) value = WAKE;
+    } catch (e) {
+      if (e instanceof GeneratorExit) {
+        closeCoro(coro as Coroutine<unknown>, undefined);
+        throw e;
+      }
+      mode = 1;
+      value = e;
+    }
+  }
+}
+
+/** Options of {@linkcode awaitSync}. */
+export interface AwaitSyncOptions {
+  /** Let bare yields (`sleep(0)`) pass (default `true`). */
+  ignoreNullsleep?: boolean;
+}
+
+/**
+ * Runs a coroutine to completion synchronously, without an event loop, as
+ * long as it never blocks (never waits on a pending future). When it would,
+ * a {@linkcode SynchronousAbort} is thrown into it at that point (so its
+ * cleanup runs), and a {@linkcode SynchronousError} is raised to the caller.
+ * Lets one `function*` serve both synchronous and asynchronous callers.
+ *
+ * @param coro The coroutine.
+ * @param options `ignoreNullsleep`.
+ * @returns The coroutine's return value.
+ * @throws {SynchronousError} `coroutine failed to complete synchronously …`.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "@x/runner";
+ * import { awaitSync, SynchronousError } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * function* parse(text: string) {
+ *   yield* sleep(0); // fine: a bare yield
+ *   return text.split(",");
+ * }
+ * assert.deepEqual(awaitSync(parse("a,b")), ["a", "b"]); // no loop needed
+ * await run((function* () {
+ *   // inside a task too, but waiting on a timer cannot complete synchronously
+ *   assert.throws(() => awaitSync(sleep(10)), SynchronousError);
+ * })());
+ * ```
+ */
+export function awaitSync<T>(
+  coro: Coroutine<T>,
+  options?: AwaitSyncOptions,
+): T {
+  const ignore = options?.ignoreNullsleep !== false;
+  let blockedOn: unknown = undefined;
+  let aborted = false;
+  const callback = (y: unknown): unknown => {
+    if (ignore && y === undefined) return undefined;
+    if (!aborted) {
+      aborted = true;
+      blockedOn = y;
+      throw new SynchronousAbort();
+    }
+    throw new GeneratorExit();
+  };
+  try {
+    return coroDrive(coro, callback);
+  } catch (e) {
+    if (e instanceof GeneratorExit || e instanceof SynchronousAbort) {
+      throw new SynchronousError(
+        `coroutine failed to complete synchronously (it blocked on ${
+          describe(blockedOn)
+        })`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
