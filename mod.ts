@@ -108,3 +108,30 @@ export {
   fromAbortable,
   type FromAbortableOptions,
 } from "./interop.ts";
+export {
+  eagerTaskGroup,
+  TaskGroup,
+  taskGroup,
+  type TaskGroupOptions,
+} from "./taskgroup.ts";
+export {
+  Barrier,
+  BoundedSemaphore,
+  BrokenBarrierError,
+  Condition,
+  Event,
+  Lock,
+  type LockGuard,
+  Semaphore,
+} from "./locks.ts";
+export {
+  LifoQueue,
+  PriorityQueue,
+  type PriorityQueueOptions,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  type QueueIterateOptions,
+  type QueueOptions,
+  QueueShutDown,
+} from "./queues.ts";

@@ -413,7 +413,21 @@ export async function run<T>(
   if (runningState.loop !== null) {
     throw new Error("run() cannot be called from a running event loop");
   }
-  await using runner = new Runner(options);
-  runner.getLoop();
-  return await runner.run(coro);
+  const runner = new Runner(options);
+  let result: T;
+  try {
+    runner.getLoop();
+    result = await runner.run(coro);
+  } catch (e) {
+    try {
+      await runner.close();
+    } catch (closeError) {
+      // The same error again (a KeyboardInterrupt re-raised while the
+      // leftovers unwind) is one error, as in Python's `with` block.
+      if (closeError !== e) throw new SuppressedError(closeError, e);
+    }
+    throw e;
+  }
+  await runner.close();
+  return result;
 }

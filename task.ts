@@ -36,7 +36,7 @@ import {
   isGeneratorFunction,
   WAKE,
 } from "./_coro.ts";
-import { contextState } from "./_context_state.ts";
+import { contextState, enterContext, exitContext } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle } from "./_handle.ts";
@@ -58,6 +58,14 @@ export interface TaskOptions {
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
+  /**
+   * Python 3.12's `eager_start`: when the loop is running, the first step
+   * runs now, inside the constructor, instead of on the next iteration; a
+   * coroutine that finishes without waiting gives a task that is done
+   * already. (Falls back to a normal start when the task's context is the
+   * one being executed.)
+   */
+  eagerStart?: boolean;
 }
 
 /** A value a coroutine can `yield*` on: a Future (or Task) or a coroutine. */
@@ -183,7 +191,29 @@ export class Task<T> extends Future<T> {
     this._nextTask = head;
     if (head !== null) head._prevTask = this as Task<unknown>;
     loop._taskHead = this as Task<unknown>;
-    loop._pushReady(this._handle);
+    if (
+      options?.eagerStart === true && loop._onStack &&
+      !this._context._entered
+    ) {
+      this._eagerStart();
+    } else {
+      loop._pushReady(this._handle);
+    }
+  }
+
+  /** @internal Runs the first step now, with this task as the current one. */
+  _eagerStart(): void {
+    const loop = this._loop;
+    const creator = loop._currentTask;
+    loop._currentTask = null;
+    const ctx = this._context;
+    const prev = enterContext(ctx);
+    try {
+      stepTask(this as Task<unknown>);
+    } finally {
+      exitContext(ctx, prev);
+      loop._currentTask = creator;
+    }
   }
 
   /**

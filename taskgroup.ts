@@ -259,8 +259,9 @@ export class TaskGroup {
     const opts: TaskOptions = {};
     if (options?.name !== undefined) opts.name = options.name;
     if (options?.context !== undefined) opts.context = options.context;
+    // An eager task runs its first step now (Python 3.12's eager_start).
     const task = this._eager
-      ? startEager(loop, coro, opts)
+      ? new Task(coro, { ...opts, eagerStart: true }, loop)
       : loop.createTask(coro, opts);
     if (task.done()) {
       // An eager task finished in its first step: account for it now.
@@ -385,49 +386,6 @@ export class TaskGroup {
       parent.cancel();
     }
   }
-}
-
-/**
- * Makes a task and runs its first step now, in the task's own context and
- * as the current task, the way Python 3.12's eager tasks start. The task
- * then continues on the loop like any other.
- */
-function startEager<T>(
-  loop: EventLoop,
-  coro: Coroutine<T>,
-  options: TaskOptions,
-): Task<T> {
-  const task = new Task(coro, {
-    loop,
-    name: options.name,
-    context: options.context,
-  });
-  const handle = task._handle;
-  const ready = loop._ready;
-  // Entering a context that is entered already (the parent's own) is not
-  // possible: that task just starts on the next iteration.
-  if (task._context._entered) {
-    return task;
-  }
-  if (ready.length === 0 || ready.at(ready.length - 1) !== handle) {
-    return task;
-  }
-  popLast(ready);
-  const parent = loop._currentTask;
-  loop._currentTask = null;
-  try {
-    handle._run();
-  } finally {
-    loop._currentTask = parent;
-  }
-  return task;
-}
-
-/** Drops the last handle of the ready queue (the one just pushed). */
-function popLast(ready: EventLoop["_ready"]): void {
-  const i = (ready._head + ready._length - 1) & ready._mask;
-  ready._buf[i] = undefined;
-  ready._length--;
 }
 
 /**

@@ -493,11 +493,10 @@ Deno.test("taskgroup_21: KeyboardInterrupt in a task stops the loop as itself", 
   }
 });
 
-// core bug: run() rejects with SuppressedError(KI, KI): Runner.close() re-raises
-// the same KeyboardInterrupt while `await using` disposes after run() failed.
+// Runner.close() re-raises the same KeyboardInterrupt while the leftovers
+// unwind; run() reports it once, as itself.
 Deno.test({
   name: "taskgroup_21 through run(): KeyboardInterrupt as itself",
-  ignore: true,
   fn: async () => {
     await assert.rejects(run(ki21()), KeyboardInterrupt);
   },
