@@ -116,6 +116,9 @@ export function stepCoro<T>(
   value: unknown,
   ctx: Context | undefined,
 ): IteratorResult<unknown, T> {
+  // Re-entering a running coroutine: let the generator report it, and
+  // leave its state alone.
+  if (coroStates.get(coro) === RUNNING) return coro.next(value);
   const prev = ctx === undefined ? null : enterContext(ctx);
   coroStates.set(coro, RUNNING);
   let r: IteratorResult<unknown, T>;

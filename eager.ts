@@ -851,6 +851,24 @@ export function eager<T>(
   x: Coroutine<T>,
   options?: EagerOptions<T>,
 ): Future<T>;
+/**
+ * Eager execution for a coroutine function: every call starts eagerly
+ * ({@linkcode funcEager}).
+ *
+ * @param x A `function*`.
+ * @param options As for {@linkcode coroEager}.
+ * @returns A function returning a done Future or a Task.
+ *
+ * @example
+ * ```ts
+ * import { run } from "@x/runner";
+ * import { eager } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * const one = eager(function* () { return 1; });
+ * assert.equal(await run((function* () { return yield* one(); })()), 1);
+ * ```
+ */
 export function eager<A extends unknown[], T>(
   x: (...args: A) => Coroutine<T>,
   options?: EagerOptions<T>,
