@@ -60,7 +60,7 @@ import {
   stepCoro,
   SUSPENDED,
 } from "./_drive.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import { getRunningLoop } from "./_running.ts";
 import { type Context, copyContext } from "./context.ts";
 import { CancelledError, type Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
@@ -894,7 +894,8 @@ export function eager<A extends unknown[], T>(
  * phase as the *caller's* task, and continues through `as_coroutine()`, one
  * loop pass later. Here, like CPython, the task waits on what its first step
  * blocked on at once. Tasks created when the loop is not executing (the main
- * task of `runUntilComplete`, `shutdownAsyncgens`) start normally. Names
+ * task of `runUntilComplete`, `shutdownAsyncgens`) start normally, and so
+ * does a task whose context is the one being executed. Names
  * given to `createTask` are applied after the eager step (the loop passes
  * only the context to factories, as Python 3.12 does).
  *
@@ -924,22 +925,11 @@ export function eagerTaskFactory(
   coro: Coroutine<unknown>,
   options?: TaskOptions,
 ): Task<unknown> {
-  const task = new Task(coro, options, loop);
-  if (runningState.loop !== loop) return task;
-  const ready = loop._ready;
-  const n = ready.length;
-  const handle = task._handle;
-  if (n === 0 || ready.at(n - 1) !== handle) return task;
-  loop.readyPop(-1);
-  // Run the first step now, as the new task: the parent steps aside.
-  const parent = loop._currentTask;
-  loop._currentTask = null;
-  try {
-    handle._run();
-  } finally {
-    loop._currentTask = parent;
-  }
-  return task;
+  return new Task(coro, {
+    context: options?.context,
+    name: options?.name,
+    eagerStart: true,
+  }, loop);
 }
 
 /** What {@linkcode coroState} reports. */
