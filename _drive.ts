@@ -2,12 +2,12 @@
 // scheduling.ts): stepping a coroutine in a context while tracking its state,
 // closing it the Python way, and letting a Task adopt a started coroutine.
 
+import { taskHooks } from "./_task_hooks.ts";
 import { enterContext, exitContext } from "./_context_state.ts";
-import { type Coroutine, isCoroutine, isGeneratorFunction } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import type { Coroutine } from "./_coro.ts";
 import { runningState } from "./_running.ts";
 import type { Context } from "./context.ts";
-import { Future, PENDING } from "./future.ts";
+import { PENDING } from "./future.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -90,15 +90,9 @@ export function coroStateOf(coro: object): number {
   return s ?? NEW;
 }
 
-const NO_EXC_DESCRIPTION = "no exception";
-
 /** Whether a pending task has stepped its coroutine at least once. */
 export function taskStarted(task: Task<unknown>): boolean {
-  // A never-stepped task has no waiter, no bare-yield resume and no pending
-  // error (its `_pendingExc` is the task module's private "none" symbol).
-  const exc = task._pendingExc;
-  return task._started || task._futWaiter !== null || task._bare ||
-    !(typeof exc === "symbol" && exc.description === NO_EXC_DESCRIPTION);
+  return task._started;
 }
 
 /** Marks `coro` finished (our drivers saw it return or throw). */
@@ -172,39 +166,11 @@ export function excName(e: unknown): string {
 export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
   task._started = true;
   const loop = task._loop;
-  if (yielded === undefined) {
-    task._bare = true;
-    return;
-  }
-  if (yielded instanceof Future) {
-    if (yielded._loop !== loop) {
-      task._pendingExc = new Error(
-        `Task ${task} got Future ${yielded} attached to a different loop`,
-      );
-    } else if (!yielded._blocking) {
-      task._pendingExc = new Error(
-        `yield was used instead of yield* in task ${task} with ${yielded}`,
-      );
-    } else {
-      yielded._blocking = false;
-      task._futWaiter = yielded;
-      if (yielded._state === PENDING) {
-        // Take the first step out of the queue: the future wakes the task.
-        const ready = loop._ready;
-        const n = ready.length;
-        if (n > 0 && ready.at(n - 1) === task._handle) {
-          loop.readyPop(-1);
-          yielded._addWaiter(task);
-        }
-      }
-    }
-    return;
-  }
-  task._pendingExc = new Error(
-    isCoroutine(yielded) || isGeneratorFunction(yielded)
-      ? `yield was used instead of yield* for generator in task ${task} with ${
-        describe(yielded)
-      }`
-      : `Task got bad yield: ${describe(yielded)}`,
-  );
+  const ready = loop._ready;
+  const n = ready.length;
+  // Take back the queued first step; the task then reacts to the yield as
+  // its own step would have.
+  if (n > 0 && ready.at(n - 1) === task._handle) loop.readyPop(-1);
+  else return;
+  taskHooks.handleYield(task, yielded);
 }

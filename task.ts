@@ -40,6 +40,7 @@ import { contextState, enterContext, exitContext } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle } from "./_handle.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
@@ -144,7 +145,7 @@ export class Task<T> extends Future<T> {
   _pendingExc: unknown;
   /** @internal The last step ended with a bare yield: resume with WAKE. */
   _bare: boolean;
-  /** @internal Set by drivers that started the coroutine elsewhere. */
+  /** @internal The coroutine has been stepped (here or by another driver). */
   _started: boolean;
 
   /**
@@ -481,6 +482,7 @@ function stepTask(task: Task<unknown>): void {
     );
   }
   loop._currentTask = task;
+  task._started = true;
   let r: IteratorResult<unknown, unknown>;
   try {
     if (exc === NO_EXC) {
@@ -516,7 +518,16 @@ function stepTask(task: Task<unknown>): void {
     }
     return;
   }
-  const y = r.value;
+  handleYield(task, r.value);
+}
+
+/**
+ * What a task does with the value its coroutine yielded (the asyncio
+ * three-way rule); drivers that hand a started coroutine over to a task use
+ * it through `_task_hooks.ts`.
+ */
+function handleYield(task: Task<unknown>, y: unknown): void {
+  const loop = task._loop;
   if (y === undefined) {
     task._bare = true;
     loop._pushReady(task._handle);
@@ -559,6 +570,8 @@ function stepTask(task: Task<unknown>): void {
   }
   retry(task, new Error(`Task got bad yield: ${describe(y)}`));
 }
+
+taskHooks.handleYield = handleYield;
 
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
