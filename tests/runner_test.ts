@@ -941,3 +941,52 @@ Deno.test("Runner: close() finalizes registered async generators", async () => {
   await runner.close();
   assert.deepEqual(log, ["closed"]);
 });
+
+Deno.test("Runner: an async generator failing to close is reported with message/exception/asyncgen", async () => {
+  const reports: ExceptionContext[] = [];
+  const bad = new Error("aclose failed");
+  const gen = {
+    *aclose(): Generator<unknown, void, unknown> {
+      yield* sleep(0);
+      throw bad;
+    },
+  };
+  const runner = new Runner({ loopFactory: () => recordingLoop(reports) });
+  await runner.run((function* () {
+    getRunningLoop()._registerAsyncgen(gen);
+  })());
+  await runner.close();
+  assert.equal(reports.length, 1);
+  assert.deepEqual(Object.keys(reports[0]).sort(), [
+    "asyncgen",
+    "exception",
+    "message",
+  ]);
+  assert.match(
+    reports[0].message,
+    /^an error occurred during closing of asynchronous generator/,
+  );
+  assert.equal(reports[0].exception, bad);
+  assert.equal(reports[0].asyncgen, gen);
+});
+
+Deno.test("Runner[Symbol.dispose]: reports async generators it cannot finalize", async () => {
+  const reports: ExceptionContext[] = [];
+  let closed = false;
+  const gen = {
+    *aclose(): Generator<unknown, void, unknown> {
+      yield* sleep(5); // needs a host timer: dispose cannot wait for it
+      closed = true;
+    },
+  };
+  {
+    using runner = new Runner({ loopFactory: () => recordingLoop(reports) });
+    await runner.run((function* () {
+      getRunningLoop()._registerAsyncgen(gen);
+    })());
+  }
+  assert.equal(closed, false);
+  assert.equal(reports.length, 1);
+  assert.match(reports[0].message, /async generator not finalized/);
+  assert.equal(reports[0].asyncgen, gen);
+});
