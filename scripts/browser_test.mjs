@@ -40,6 +40,14 @@ const allowed = [
   join(root, "tests", "browser") + sep,
 ];
 
+const problems = [];
+let problemSeen;
+const firstProblem = new Promise((resolve) => (problemSeen = resolve));
+function problem(text) {
+  problems.push(text);
+  problemSeen(text);
+}
+
 function serve(req, res) {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const file = normalize(join(root, decodeURIComponent(url.pathname)));
@@ -69,7 +77,6 @@ async function main() {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
   const userDataDir = mkdtempSync(join(tmpdir(), "x-runner-chromium-"));
-  const problems = [];
   let context;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -87,22 +94,25 @@ async function main() {
       ],
     });
     const page = context.pages()[0] ?? await context.newPage();
-    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    page.on("pageerror", (err) => problem(`page error: ${err.message}`));
     page.on("console", (msg) => {
-      if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+      if (msg.type() === "error") problem(`console error: ${msg.text()}`);
     });
-    page.on(
-      "requestfailed",
-      (r) => problems.push(`request failed: ${r.url()}`),
-    );
+    page.on("requestfailed", (r) => problem(`request failed: ${r.url()}`));
     page.on("response", (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+      if (r.status() >= 400) problem(`HTTP ${r.status()}: ${r.url()}`);
     });
     const url = `http://127.0.0.1:${port}/tests/browser/index.html`;
     await page.goto(url, { timeout: TIMEOUT_MS });
-    const el = await page.waitForSelector("#result[data-status]", {
-      timeout: TIMEOUT_MS,
+    // Fail fast on the first page error or failed request.
+    const failed = firstProblem.then(() => {
+      throw new Error("the page failed before writing its result");
     });
+    failed.catch(() => {}); // later problems are in `problems` already
+    const el = await Promise.race([
+      page.waitForSelector("#result[data-status]", { timeout: TIMEOUT_MS }),
+      failed,
+    ]);
     const status = await el.getAttribute("data-status");
     const text = await el.textContent();
     const version = context.browser()?.version() ??
@@ -126,7 +136,6 @@ async function main() {
     server.close();
     rmSync(userDataDir, { recursive: true, force: true });
   }
-  return problems;
 }
 
 const timer = setTimeout(() => {
@@ -134,11 +143,10 @@ const timer = setTimeout(() => {
   console.log("browser: 0 passed, 1 failed");
   process.exit(1);
 }, 2 * TIMEOUT_MS);
-let problems;
 try {
-  problems = await main();
+  await main();
 } catch (err) {
-  problems = [String(err?.stack ?? err)];
+  problems.push(String(err?.message ?? err));
 }
 clearTimeout(timer);
 for (const p of problems) console.error(`browser: ${p}`);
