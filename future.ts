@@ -26,6 +26,7 @@
 
 import type { Context } from "./context.ts";
 import { copyContext } from "./context.ts";
+import { contextState } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import {
   CancelledError,
@@ -120,10 +121,15 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal */
   _loop: EventLoop;
   /**
-   * @internal A lone waiting Task (the common case, no array), or pairs of
-   * (callback or waiting Task, context), or null.
+   * @internal null; a lone waiting Task; a lone internal callback (run in
+   * the internal context); or pairs of (callback or waiting Task, context).
+   * The lone forms save an array in the common cases.
    */
-  _callbacks: unknown[] | Task<unknown> | null;
+  _callbacks:
+    | unknown[]
+    | Task<unknown>
+    | ((future: Future<unknown>) => void)
+    | null;
   /** @internal */
   _cancelMessage: string | undefined;
   /** @internal The CancelledError that cancelled a task, returned once. */
@@ -396,9 +402,15 @@ export class Future<T> implements PromiseLike<T> {
       return;
     }
     const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = [callback, ctx];
-    else if (Array.isArray(cbs)) cbs.push(callback, ctx);
-    else this._callbacks = [cbs, null, callback, ctx];
+    if (cbs === null) {
+      this._callbacks = ctx === contextState.internal
+        ? callback as (future: Future<unknown>) => void
+        : [callback, ctx];
+    } else if (Array.isArray(cbs)) {
+      cbs.push(callback, ctx);
+    } else {
+      this._callbacks = [cbs, loneContext(cbs), callback, ctx];
+    }
   }
 
   /**
@@ -423,6 +435,10 @@ export class Future<T> implements PromiseLike<T> {
    */
   removeDoneCallback(callback: (future: this) => void): number {
     const cbs = this._callbacks;
+    if (cbs === callback) {
+      this._callbacks = null;
+      return 1;
+    }
     if (!Array.isArray(cbs)) return 0;
     let kept = 0;
     for (let i = 0; i < cbs.length; i += 2) {
@@ -646,7 +662,11 @@ export class Future<T> implements PromiseLike<T> {
     this._callbacks = null;
     const loop = this._loop;
     if (!Array.isArray(cbs)) {
-      loop._pushReady(cbs._handle);
+      if (typeof cbs === "function") {
+        loop._callSoonArg(cbs, this, contextState.internal as Context);
+      } else {
+        loop._pushReady(cbs._handle);
+      }
       return;
     }
     for (let i = 0; i < cbs.length; i += 2) {
@@ -672,7 +692,7 @@ export class Future<T> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs === null) this._callbacks = task;
     else if (Array.isArray(cbs)) cbs.push(task, null);
-    else this._callbacks = [cbs, null, task, null];
+    else this._callbacks = [cbs, loneContext(cbs), task, null];
   }
 
   /** @internal Removes a waiting task (shield, waitFor detaching). */
@@ -690,6 +710,11 @@ export class Future<T> implements PromiseLike<T> {
       }
     }
   }
+}
+
+/** The context paired with a lone callback when it moves into an array. */
+function loneContext(cb: unknown): Context | null {
+  return typeof cb === "function" ? contextState.internal as Context : null;
 }
 
 /** The iterator `yield* future` drives: yields the future once, then returns. */

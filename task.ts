@@ -916,19 +916,28 @@ export function gather(
     return f;
   }
   let loop: EventLoop | undefined;
-  const argToFut = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
-  for (const arg of args) {
-    let fut = argToFut.get(arg);
-    if (fut === undefined) {
+  // A coroutine given twice must become one task; futures need no map (one
+  // done callback per position counts the same).
+  let coroToFut: Map<unknown, Future<unknown>> | null = null;
+  const total = args.length;
+  const children: Future<unknown>[] = new Array(total);
+  for (let i = 0; i < total; i++) {
+    const arg = args[i];
+    let fut: Future<unknown> | undefined;
+    if (arg instanceof Future) {
       fut = ensureFuture(arg, loop);
-      loop ??= fut._loop;
-      argToFut.set(arg, fut);
+    } else {
+      coroToFut ??= new Map();
+      fut = coroToFut.get(arg);
+      if (fut === undefined) {
+        fut = ensureFuture(arg, loop);
+        coroToFut.set(arg, fut);
+      }
     }
-    children.push(fut);
+    loop ??= fut._loop;
+    children[i] = fut;
   }
   const outer = new GatheringFuture<unknown[]>(children, loop!);
-  const total = argToFut.size;
   let finished = 0;
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
@@ -963,6 +972,6 @@ export function gather(
     }
   };
   const ctx = contextState.internal as Context;
-  for (const fut of argToFut.values()) fut._addCallback(onChildDone, ctx);
+  for (let i = 0; i < total; i++) children[i]._addCallback(onChildDone, ctx);
   return outer;
 }
