@@ -30,6 +30,9 @@ import {
 } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 
+/** A map for the next Context to share, set only inside `copy()`. */
+let adoptMap: Map<ContextVar<unknown>, unknown> | null = null;
+
 const MISSING_VALUE: unique symbol = Symbol("Token.MISSING");
 const TOKEN_KEY: unique symbol = Symbol("token key");
 
@@ -89,8 +92,9 @@ export class Context
     if (arguments.length > 0) {
       throw new TypeError("Context() does not accept any arguments");
     }
-    this._map = new Map();
-    this._shared = false;
+    const adopted = adoptMap;
+    this._map = adopted ?? new Map();
+    this._shared = adopted !== null;
     this._entered = false;
   }
 
@@ -148,9 +152,11 @@ export class Context
    * ```
    */
   copy(): Context {
+    // Hand the map to the constructor: no empty Map is made and thrown away
+    // (every task copies a context), and copies keep the same shape.
+    adoptMap = this._map;
     const c = new Context();
-    c._map = this._map;
-    c._shared = true;
+    adoptMap = null;
     this._shared = true;
     return c;
   }
