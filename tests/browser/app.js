@@ -1,4 +1,4 @@
-// A Runner program for the browser check (scripts/browser_test.mjs): tasks, a
+// A Runner program for the browser check (scripts/browser_check.mjs): tasks, a
 // cancellation, a context variable and timers, on the built npm package. The
 // outcome goes into #result (data-status="done" | "error") for the test to read.
 import {
