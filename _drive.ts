@@ -2,6 +2,7 @@
 // scheduling.ts): stepping a coroutine in a context while tracking its state,
 // closing it the Python way, and letting a Task adopt a started coroutine.
 
+import { named } from "./_errors.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { enterContext, exitContext } from "./_context_state.ts";
 import type { Coroutine } from "./_coro.ts";
@@ -43,12 +44,7 @@ export class GeneratorExit extends Error {
    */
   constructor(message?: string) {
     super(message ?? "");
-    Object.defineProperty(this, "name", {
-      value: "GeneratorExit",
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
+    named(this, "GeneratorExit");
   }
 }
 

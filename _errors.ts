@@ -1,8 +1,11 @@
 // Error classes, below every module that throws them (re-exported by
 // future.ts, which the design names as their home).
 
-/** Sets `name` on an error class's instances so stacks read well. */
-function named<T extends Error>(err: T, name: string): T {
+/**
+ * Sets `name` on an error class's instance (non-enumerable, as on built-in
+ * errors) so stacks and messages show the class name.
+ */
+export function named<T extends Error>(err: T, name: string): T {
   Object.defineProperty(err, "name", {
     value: name,
     configurable: true,

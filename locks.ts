@@ -37,6 +37,7 @@
  * @module
  */
 
+import { named } from "./_errors.ts";
 import {
   CANCELLED,
   CancelledError,
@@ -991,12 +992,7 @@ export class BrokenBarrierError extends Error {
    */
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
-    Object.defineProperty(this, "name", {
-      value: "BrokenBarrierError",
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
+    named(this, "BrokenBarrierError");
   }
 }
 

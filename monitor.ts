@@ -42,6 +42,7 @@
  * @module
  */
 
+import { named } from "./_errors.ts";
 import type { Coroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import {
@@ -89,12 +90,7 @@ export class OOBData extends Error {
    */
   constructor(data?: unknown) {
     super(`out-of-band data: ${describe(data)}`);
-    Object.defineProperty(this, "name", {
-      value: "OOBData",
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
+    named(this, "OOBData");
     this.data = data;
   }
 }
@@ -908,24 +904,8 @@ export class GeneratorObjectIterator<T> implements AsyncIterableIterator<T> {
    * })());
    * ```
    */
-  *asend(value?: unknown): Coroutine<IteratorResult<T, void>> {
-    if (this.agRunning) {
-      throw new Error("asend(): asynchronous generator is already running");
-    }
-    if (this._isFinished()) return DONE_RESULT;
-    this._firstIter();
-    this.agRunning = true;
-    try {
-      yield* this.monitor.aawait(this.coro, value);
-      this._finish();
-      return DONE_RESULT;
-    } catch (e) {
-      if (e instanceof OOBData) return { value: e.data as T, done: false };
-      if (coroStates.get(this.coro) === DONE) this._finish();
-      throw e;
-    } finally {
-      this.agRunning = false;
-    }
+  asend(value?: unknown): Coroutine<IteratorResult<T, void>> {
+    return this.#resume("asend", this.monitor.aawait(this.coro, value));
   }
 
   /**
@@ -958,15 +938,25 @@ export class GeneratorObjectIterator<T> implements AsyncIterableIterator<T> {
    * })());
    * ```
    */
-  *athrow(exc: unknown): Coroutine<IteratorResult<T, void>> {
+  athrow(exc: unknown): Coroutine<IteratorResult<T, void>> {
+    return this.#resume("athrow", this.monitor.athrow(this.coro, exc));
+  }
+
+  /** Runs one resumption of the body (`asend` / `athrow`) to its next value. */
+  *#resume(
+    method: string,
+    resumption: Coroutine<unknown>,
+  ): Coroutine<IteratorResult<T, void>> {
     if (this.agRunning) {
-      throw new Error("athrow(): asynchronous generator is already running");
+      throw new Error(
+        `${method}(): asynchronous generator is already running`,
+      );
     }
     if (this._isFinished()) return DONE_RESULT;
     this._firstIter();
     this.agRunning = true;
     try {
-      yield* this.monitor.athrow(this.coro, exc);
+      yield* resumption;
       this._finish();
       return DONE_RESULT;
     } catch (e) {

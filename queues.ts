@@ -41,6 +41,7 @@
  * @module
  */
 
+import { named } from "./_errors.ts";
 import {
   CancelledError,
   type Coroutine,
@@ -54,16 +55,6 @@ import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
 
 export type { Coroutine };
-
-function named<T extends Error>(err: T, name: string): T {
-  Object.defineProperty(err, "name", {
-    value: name,
-    configurable: true,
-    writable: true,
-    enumerable: false,
-  });
-  return err;
-}
 
 /**
  * Thrown by `getNowait()` when the queue is empty.

@@ -35,6 +35,7 @@
  * @module
  */
 
+import { named } from "./_errors.ts";
 import {
   type Coroutine,
   coroutineExpected,
@@ -483,12 +484,7 @@ export class SynchronousError extends Error {
    */
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
-    Object.defineProperty(this, "name", {
-      value: "SynchronousError",
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
+    named(this, "SynchronousError");
   }
 }
 
@@ -513,12 +509,7 @@ export class SynchronousAbort extends Error {
    */
   constructor(message?: string) {
     super(message ?? "coroutine blocked during a synchronous drive");
-    Object.defineProperty(this, "name", {
-      value: "SynchronousAbort",
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
+    named(this, "SynchronousAbort");
   }
 }
 
