@@ -22,18 +22,12 @@
  * @module
  */
 
-import {
-  type ContextSlot,
-  contextState,
-  enterContext,
-  exitContext,
-} from "./_context_state.ts";
+import { contextState, enterContext, exitContext } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 
 /** A map for the next Context to share, set only inside `copy()`. */
 let adoptMap: Map<ContextVar<unknown>, unknown> | null = null;
 
-const MISSING_VALUE: unique symbol = Symbol("Token.MISSING");
 const TOKEN_KEY: unique symbol = Symbol("token key");
 
 /**
@@ -78,8 +72,7 @@ export class LookupError extends Error {
  * assert.equal(v.get(0), 0);
  * ```
  */
-export class Context
-  implements ContextSlot, Iterable<[ContextVar<unknown>, unknown]> {
+export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
   /** @internal */
   _map: Map<ContextVar<unknown>, unknown>;
   /** @internal Another context may hold the same map: copy before writing. */
@@ -288,7 +281,7 @@ export class Context
       this._map = new Map(this._map);
       this._shared = false;
     }
-    if (value === MISSING_VALUE) this._map.delete(v);
+    if (value === Token.MISSING) this._map.delete(v);
     else this._map.set(v, value);
   }
 
@@ -404,6 +397,20 @@ export class ContextVar<T> {
    * ```
    */
   get(): T;
+  /**
+   * The value in the current context, else `fallback`.
+   *
+   * @param fallback Returned when the current context has no value.
+   * @returns The value or the fallback.
+   *
+   * @example
+   * ```ts
+   * import { ContextVar } from "@x/runner/context";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ContextVar<number>("v", { default: 1 }).get(2), 2);
+   * ```
+   */
   get<D>(fallback: D): T | D;
   get<D>(fallback?: D): T | D {
     const map = current()._map;
@@ -436,7 +443,7 @@ export class ContextVar<T> {
   set(value: T): Token<T> {
     const ctx = current();
     const map = ctx._map;
-    const old = map.has(this) ? map.get(this) as T : MISSING_VALUE;
+    const old = map.has(this) ? map.get(this) as T : Token.MISSING;
     ctx._write(this as ContextVar<unknown>, value);
     return new Token<T>(TOKEN_KEY, ctx, this, old);
   }
@@ -522,13 +529,13 @@ export class ContextVar<T> {
  */
 export class Token<T> implements Disposable {
   /** The `oldValue` of a token whose variable had no value before. */
-  static readonly MISSING: typeof MISSING_VALUE = MISSING_VALUE;
+  static readonly MISSING: unique symbol = Symbol("Token.MISSING");
   /** The variable this token resets. */
   readonly var: ContextVar<T>;
   /** @internal */
   _context: Context;
   /** @internal */
-  _old: T | typeof MISSING_VALUE;
+  _old: T | typeof Token.MISSING;
   /** @internal */
   _used: boolean;
 
@@ -544,7 +551,7 @@ export class Token<T> implements Disposable {
     key: symbol,
     context: Context,
     variable: ContextVar<T>,
-    old: T | typeof MISSING_VALUE,
+    old: T | typeof Token.MISSING,
   ) {
     if (key !== TOKEN_KEY) {
       throw new Error("Tokens can only be created by ContextVars");
@@ -556,7 +563,7 @@ export class Token<T> implements Disposable {
   }
 
   /** The value before the `set`, or {@linkcode Token.MISSING}. */
-  get oldValue(): T | typeof MISSING_VALUE {
+  get oldValue(): T | typeof Token.MISSING {
     return this._old;
   }
 

@@ -889,6 +889,25 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
   options?: GatherOptions,
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
+/**
+ * {@linkcode gather} over any iterable of awaitables (results untyped).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results, in iteration order.
+ *
+ * @example
+ * ```ts
+ * import { gather, run, sleep } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const delays = new Set([3, 1, 2]);
+ * const r = await run((function* () {
+ *   return yield* gather([...delays].map((ms) => sleep(ms, ms)));
+ * })());
+ * assert.deepEqual(r, [3, 1, 2]);
+ * ```
+ */
 export function gather(
   awaitables: Iterable<Awaitable<unknown>>,
   options?: GatherOptions,
