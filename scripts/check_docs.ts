@@ -6,7 +6,8 @@
  * 2. `deno doc --lint` passes on all entry points (JSDoc on every exported
  *    symbol, explicit types, no private types in the public API);
  * 3. `deno publish --dry-run --allow-dirty` succeeds with no warning (it fails
- *    on slow types).
+ *    on slow types);
+ * 4. `deno doc --html` builds the reference site without warnings.
  *
  * Runs every check, then exits 1 if any failed. Entry points come from
  * deno.json, so new modules need no edit here.
@@ -103,6 +104,29 @@ async function main(): Promise<number> {
     console.error("deno publish --dry-run: not clean");
   } else {
     console.log("ok: deno publish --dry-run --allow-dirty");
+  }
+
+  const out = await Deno.makeTempDir({ prefix: "x_runner_docs_" });
+  try {
+    const html = await denoRun([
+      "doc",
+      "--html",
+      "--name=@x/runner",
+      `--output=${out}`,
+      ...entries,
+    ]);
+    const htmlWarnings = html.text.split("\n").filter((l) =>
+      /warning|error/i.test(l)
+    );
+    if (html.code !== 0 || htmlWarnings.length > 0) {
+      failures++;
+      console.error(html.text.trimEnd());
+      console.error("deno doc --html: not clean");
+    } else {
+      console.log("ok: deno doc --html builds without warnings");
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
 
   console.log(
