@@ -4,9 +4,13 @@
 import { enterContext, exitContext } from "./_context_state.ts";
 
 import { KeyboardInterrupt } from "./_errors.ts";
+import { sourceTracebacks } from "./_debug_info.ts";
 import type { Context } from "./context.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
+
+/** What a cancelled handle's callback was (debug mode, for messages). */
+const cancelledReprs = new WeakMap<Handle, string>();
 
 /** A callback as the loop stores it: one argument, so no closure is needed. */
 // deno-lint-ignore no-explicit-any
@@ -45,14 +49,6 @@ export class Handle implements Disposable {
   _cancelled: boolean;
   /** @internal The task this handle steps, for the scheduling helpers. */
   _task: Task<unknown> | null;
-  /** @internal Deadline in loop time (TimerHandle only; -1 otherwise). */
-  _when: number;
-  /** @internal Scheduling order, breaks deadline ties (TimerHandle only). */
-  _seq: number;
-  /** @internal Where it was made, in debug mode. */
-  _sourceTraceback: string | undefined;
-  /** @internal What the callback was, kept for messages after cancel(). */
-  _repr: string | undefined;
 
   /**
    * Handles come from the loop (`callSoon`, `callLater`, `callAt`).
@@ -76,10 +72,6 @@ export class Handle implements Disposable {
     this._loop = loop;
     this._cancelled = false;
     this._task = task;
-    this._when = -1;
-    this._seq = 0;
-    this._sourceTraceback = undefined;
-    this._repr = undefined;
   }
 
   /**
@@ -99,7 +91,7 @@ export class Handle implements Disposable {
    */
   cancel(): void {
     if (this._cancelled) return;
-    if (this._loop._debug) this._repr = this.#describeCallback();
+    if (this._loop._debug) cancelledReprs.set(this, this._describeCallback());
     this._cancelled = true;
     // A task's step handle keeps its callback: it is reused for the next step.
     if (this._task === null) {
@@ -187,21 +179,21 @@ export class Handle implements Disposable {
    * ```
    */
   toString(): string {
-    return `<${this.constructor.name}${this.#whenPart()} ${
-      this._cancelled ? "cancelled" : this.#describeCallback()
+    return `<${this.constructor.name}${this._whenPart()} ${
+      this._cancelled ? "cancelled" : this._describeCallback()
     }>`;
   }
 
-  #whenPart(): string {
-    return this._when >= 0
-      ? ` when=${Math.round(this._when * 1000) / 1000}`
-      : "";
+  /** @internal */
+  _whenPart(): string {
+    return "";
   }
 
-  #describeCallback(): string {
+  /** @internal */
+  _describeCallback(): string {
     if (this._task !== null) return `${this._task}.step()`;
     const cb = this._callback;
-    if (cb === null) return this._repr ?? "cancelled";
+    if (cb === null) return cancelledReprs.get(this) ?? "cancelled";
     return `${cb.name || "(anonymous)"}()`;
   }
 
@@ -214,10 +206,10 @@ export class Handle implements Disposable {
     } catch (e) {
       if (e instanceof KeyboardInterrupt) throw e;
       this._loop.callExceptionHandler({
-        message: `Exception in callback ${this.#describeCallback()}`,
+        message: `Exception in callback ${this._describeCallback()}`,
         exception: e,
         handle: this,
-        sourceTraceback: this._sourceTraceback,
+        sourceTraceback: sourceTracebacks.get(this),
       });
     } finally {
       exitContext(ctx, prev);
@@ -242,6 +234,34 @@ export class Handle implements Disposable {
  * ```
  */
 export class TimerHandle extends Handle {
+  /** @internal Deadline in loop time. */
+  _when: number;
+  /** @internal Scheduling order, breaks deadline ties. */
+  _seq: number;
+
+  /**
+   * Timer handles come from the loop (`callLater`, `callAt`).
+   *
+   * @param callback What to run.
+   * @param arg Its one argument.
+   * @param context The context to run it in.
+   * @param loop The loop it belongs to.
+   * @param when The deadline, in loop time.
+   * @param seq The scheduling order, for ties.
+   */
+  constructor(
+    callback: HandleCallback,
+    arg: unknown,
+    context: Context,
+    loop: EventLoop,
+    when: number,
+    seq: number,
+  ) {
+    super(callback, arg, context, loop, null);
+    this._when = when;
+    this._seq = seq;
+  }
+
   /**
    * The deadline, in loop time (milliseconds, see `EventLoop.time`).
    *
@@ -280,5 +300,10 @@ export class TimerHandle extends Handle {
     if (this._cancelled) return;
     super.cancel();
     this._loop._timerHandleCancelled(this);
+  }
+
+  /** @internal */
+  override _whenPart(): string {
+    return ` when=${Math.round(this._when * 1000) / 1000}`;
   }
 }

@@ -27,6 +27,7 @@
 import type { Context } from "./context.ts";
 import { copyContext } from "./context.ts";
 import { contextState } from "./_context_state.ts";
+import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { describe } from "./_describe.ts";
 import {
   CancelledError,
@@ -138,12 +139,8 @@ export class Future<T> implements PromiseLike<T> {
   _logTraceback: boolean;
   /** @internal Set by the await protocol, as `_asyncio_future_blocking`. */
   _blocking: boolean;
-  /** @internal Where it was made, in debug mode. */
-  _sourceTraceback: string | undefined;
   /** @internal The native promise behind `then`, made on first use. */
-  _promise: Promise<T> | null;
-  /** @internal */
-  _settle: ((f: Future<unknown>) => void) | null;
+  _promise: PromiseBox<T> | null;
 
   /**
    * Makes a pending future. Prefer `loop.createFuture()`.
@@ -164,11 +161,8 @@ export class Future<T> implements PromiseLike<T> {
     this._cancelledExc = null;
     this._logTraceback = false;
     this._blocking = false;
-    this._sourceTraceback = this._loop._debug
-      ? new Error().stack?.split("\n").slice(2).join("\n")
-      : undefined;
+    if (this._loop._debug) sourceTracebacks.set(this, captureStack());
     this._promise = null;
-    this._settle = null;
   }
 
   /**
@@ -540,24 +534,19 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   toPromise(): Promise<T> {
-    let p = this._promise;
-    if (p === null) {
-      p = this._promise = new Promise<T>((resolve, reject) => {
-        this._settle = (f) => {
-          if (f._state === FINISHED && !f._failed) resolve(f._result as T);
-          else {
-            try {
-              f.result();
-            } catch (e) {
-              reject(e);
-            }
-          }
-        };
+    let box = this._promise;
+    if (box === null) {
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res as (v: unknown) => void;
+        reject = rej;
       });
-      if (this._state !== PENDING) this._settle!(this as Future<unknown>);
+      box = this._promise = { promise, resolve, reject };
+      if (this._state !== PENDING) settle(this, box);
     }
     if (this._failed) this._retrieved();
-    return p;
+    return box.promise;
   }
 
   /**
@@ -635,7 +624,7 @@ export class Future<T> implements PromiseLike<T> {
       kind: this._kind(),
       exception,
       description: String(this),
-      sourceTraceback: this._sourceTraceback,
+      sourceTraceback: sourceTracebacks.get(this),
     }, this);
     this._finish(FINISHED);
   }
@@ -652,11 +641,8 @@ export class Future<T> implements PromiseLike<T> {
   _finish(state: number): void {
     this._state = state;
     this._onDone();
-    const settle = this._settle;
-    if (settle !== null) {
-      this._settle = null;
-      settle(this as Future<unknown>);
-    }
+    const box = this._promise;
+    if (box !== null) settle(this, box);
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;
@@ -709,6 +695,27 @@ export class Future<T> implements PromiseLike<T> {
         return;
       }
     }
+  }
+}
+
+/** A future's native promise and its settle functions. */
+interface PromiseBox<T> {
+  promise: Promise<T>;
+  // Typed loosely so that Future<T> stays assignable to Future<unknown>.
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Settles `box` with the outcome of the done future `f`. */
+function settle<T>(f: Future<T>, box: PromiseBox<T>): void {
+  if (f._state === FINISHED && !f._failed) {
+    box.resolve(f._result as T);
+    return;
+  }
+  try {
+    f.result();
+  } catch (e) {
+    box.reject(e);
   }
 }
 

@@ -35,6 +35,7 @@
 
 import { type Context, copyContext } from "./context.ts";
 import { enterContext, exitContext } from "./_context_state.ts";
+import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { type Coroutine, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
@@ -221,6 +222,16 @@ export class EventLoop {
   _hostTimer: ReturnType<typeof setTimeout> | null = null;
   /** @internal */
   _hostTimerWhen = 0;
+  /**
+   * @internal The time the armed host timer was asked to wake the loop at
+   * (its delay rounded up to whole ms): timers due by then count as due
+   * when it fires, even if the host fires a little early. This plays the
+   * part of asyncio's clock resolution and select() rounding, and keeps
+   * timers set in one burst together in one iteration.
+   */
+  _hostTimerTarget = 0;
+  /** @internal Timers up to this time are due in the next iteration. */
+  _dueUntil = 0;
   /** @internal A drain is queued (microtask or macrotask). */
   _drainScheduled = false;
   /** @internal */
@@ -258,6 +269,7 @@ export class EventLoop {
     };
     this._onHostTimerBound = () => {
       this._hostTimer = null;
+      this._dueUntil = this._hostTimerTarget;
       this._drain();
     };
   }
@@ -1059,7 +1071,7 @@ export class EventLoop {
       this,
       null,
     );
-    if (this._debug) h._sourceTraceback = new Error().stack;
+    if (this._debug) sourceTracebacks.set(h, captureStack());
     this.readyInsert(pos, h);
     return h;
   }
@@ -1128,7 +1140,7 @@ export class EventLoop {
   ): Handle {
     this._checkClosed();
     const h = new Handle(callback, arg, context, this, null);
-    if (this._debug) h._sourceTraceback = new Error().stack;
+    if (this._debug) sourceTracebacks.set(h, captureStack());
     this._pushReady(h);
     return h;
   }
@@ -1150,10 +1162,15 @@ export class EventLoop {
     context: Context,
   ): TimerHandle {
     this._checkClosed();
-    const h = new TimerHandle(callback, arg, context, this, null);
-    h._when = when;
-    h._seq = this._timerSeq++;
-    if (this._debug) h._sourceTraceback = new Error().stack;
+    const h = new TimerHandle(
+      callback,
+      arg,
+      context,
+      this,
+      when,
+      this._timerSeq++,
+    );
+    if (this._debug) sourceTracebacks.set(h, captureStack());
     this._timers.push(h);
     if (!this._onStack && this._running) this._scheduleDrain();
     return h;
@@ -1196,11 +1213,11 @@ export class EventLoop {
       if (this._hostTimerWhen <= when) return;
       clearTimeout(this._hostTimer);
     }
+    const now = this.time();
+    const delay = Math.max(0, Math.ceil(when - now));
     this._hostTimerWhen = when;
-    this._hostTimer = setTimeout(
-      this._onHostTimerBound,
-      Math.max(0, Math.ceil(when - this.time())),
-    );
+    this._hostTimerTarget = now + delay;
+    this._hostTimer = setTimeout(this._onHostTimerBound, delay);
   }
 
   /** @internal */
@@ -1272,7 +1289,9 @@ export class EventLoop {
       if (timers.length > 100 && timers.cancelledCount * 2 > timers.length) {
         timers.purge();
       }
-      const now = this.time();
+      let now = this.time();
+      if (this._dueUntil > now) now = this._dueUntil;
+      this._dueUntil = 0;
       let top = timers.peek();
       while (top !== undefined && (top._cancelled || top._when <= now)) {
         timers.pop();

@@ -123,10 +123,8 @@ let taskCounter = 0;
 export class Task<T> extends Future<T> {
   /** @internal */
   _coro: Coroutine<T>;
-  /** @internal Made from `_id` on first use: most tasks are never named. */
-  _name: string | null;
-  /** @internal */
-  _id: number;
+  /** @internal The name, or the `N` of `Task-N` until the name is asked for. */
+  _name: string | number;
   /** @internal */
   _context: Context;
   /** @internal The loop's list of pending tasks (intrusive, O(1) removal). */
@@ -170,8 +168,7 @@ export class Task<T> extends Future<T> {
     loop._checkClosed();
     this._coro = coro;
     const name = options?.name;
-    this._id = name === undefined ? ++taskCounter : 0;
-    this._name = name === undefined ? null : String(name);
+    this._name = name === undefined ? ++taskCounter : String(name);
     this._context = options?.context ?? copyContext();
     this._mustCancel = false;
     this._futWaiter = null;
@@ -232,7 +229,8 @@ export class Task<T> extends Future<T> {
    * ```
    */
   getName(): string {
-    return this._name ?? (this._name = `Task-${this._id}`);
+    const name = this._name;
+    return typeof name === "string" ? name : (this._name = `Task-${name}`);
   }
 
   /**
