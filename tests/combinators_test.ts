@@ -11,11 +11,11 @@ import {
   type Future,
   gather,
   getRunningLoop,
-  run,
   sleep,
   Task,
   TimeoutError,
 } from "../mod.ts";
+import { catching, main } from "./_util.ts";
 import {
   ALL_COMPLETED,
   asCompleted,
@@ -27,19 +27,6 @@ import {
   wait,
   waitFor,
 } from "../combinators.ts";
-
-function main<T>(fn: () => Coroutine<T>): Promise<T> {
-  return run(fn());
-}
-
-function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("expected an exception");
-}
 
 /** asyncio's test_utils.run_briefly, from inside a task. */
 function* runBriefly(): Coroutine<void> {

@@ -8,27 +8,17 @@ import {
   copyContext,
   createTask,
   currentTask,
-  EventLoop,
   type ExceptionContext,
   LookupError,
   Runner,
   sleep,
   Token,
 } from "../mod.ts";
+import { withLoop } from "./_util.ts";
 
 // Each test makes its own variables, so writes to the process-wide context
 // cannot leak between tests; tests that write heavily run inside a fresh
 // Context anyway.
-
-/** Runs `fn` with a fresh loop, closing it afterwards. */
-async function withLoop(fn: (loop: EventLoop) => Promise<void>): Promise<void> {
-  const loop = new EventLoop();
-  try {
-    await fn(loop);
-  } finally {
-    loop.close();
-  }
-}
 
 // ---------------------------------------------------------------------------
 // ContextVar

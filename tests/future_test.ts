@@ -7,22 +7,13 @@ import {
   Context,
   ContextVar,
   createTask,
-  EventLoop,
+  type EventLoop,
   type ExceptionContext,
   Future,
   InvalidStateError,
   sleep,
 } from "../mod.ts";
-
-/** Runs `fn` with a fresh loop, closing it afterwards. */
-async function withLoop(fn: (loop: EventLoop) => Promise<void>): Promise<void> {
-  const loop = new EventLoop();
-  try {
-    await fn(loop);
-  } finally {
-    loop.close();
-  }
-}
+import { withLoop } from "./_util.ts";
 
 /** Runs the loop for a few iterations, so scheduled callbacks run. */
 function spin(loop: EventLoop, iterations = 3): Promise<void> {

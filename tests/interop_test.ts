@@ -1,32 +1,18 @@
 import assert from "node:assert/strict";
 import {
   CancelledError,
-  type Coroutine,
   createTask,
   currentTask,
   EventLoop,
   fromPromise,
   getRunningLoop,
-  run,
   sleep,
   TimeoutError,
 } from "../mod.ts";
+import { catching, main } from "./_util.ts";
 import { abortSignal, delay, fromAbortable } from "../interop.ts";
 import { timeout } from "../timeouts.ts";
 import { shield } from "../combinators.ts";
-
-function main<T>(fn: () => Coroutine<T>): Promise<T> {
-  return run(fn());
-}
-
-function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("expected an exception");
-}
 
 // --- abortSignal -------------------------------------------------------------
 

@@ -12,22 +12,8 @@ import {
   sleep,
   TimeoutError,
 } from "../mod.ts";
+import { catching, main } from "./_util.ts";
 import { Timeout, timeout, timeoutAt } from "../timeouts.ts";
-
-/** Runs `fn()` as the main task of a fresh loop. */
-function main<T>(fn: () => Coroutine<T>): Promise<T> {
-  return run(fn());
-}
-
-/** Runs `body` and returns what it threw (fails if it did not throw). */
-function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("expected an exception");
-}
 
 function busyWait(ms: number): void {
   const end = performance.now() + ms;

@@ -1,0 +1,31 @@
+// Small helpers shared by the test files.
+
+import assert from "node:assert/strict";
+import { type Coroutine, EventLoop, run } from "../mod.ts";
+
+/** Runs `fn()` as the main task of a fresh loop (`run`). */
+export function main<T>(fn: () => Coroutine<T>): Promise<T> {
+  return run(fn());
+}
+
+/** Runs `body` and returns what it threw (fails if it did not throw). */
+export function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
+  try {
+    yield* body;
+  } catch (e) {
+    return e;
+  }
+  assert.fail("expected an exception");
+}
+
+/** Runs `fn` with a fresh loop, closing it afterwards. */
+export async function withLoop(
+  fn: (loop: EventLoop) => Promise<void>,
+): Promise<void> {
+  const loop = new EventLoop();
+  try {
+    await fn(loop);
+  } finally {
+    loop.close();
+  }
+}
