@@ -7,7 +7,10 @@
  * - spawn: 100,000 tasks then `gather` (µs per task), against 100,000 async
  *   calls then `Promise.all`;
  * - timers: 10,000 tasks sleeping 0–20 ms (one host timer in all), against
- *   10,000 `setTimeout` promises.
+ *   10,000 `setTimeout` promises;
+ * - memory: heap bytes per pending task (100,000 tasks waiting on one
+ *   future), against async functions waiting on one promise (needs
+ *   `--v8-flags=--expose-gc`).
  *
  * Each workload runs `--reps` times (default 7) after a warm-up; the median
  * is reported. Run: `deno task bench` (or `deno run scripts/bench.ts`).
@@ -15,7 +18,7 @@
  * @module
  */
 
-import { createTask, gather, run, sleep } from "../mod.ts";
+import { createTask, gather, getRunningLoop, run, sleep } from "../mod.ts";
 
 const args = new Map<string, string>();
 for (const a of Deno.args) {
@@ -98,6 +101,48 @@ async function nativeTimers(): Promise<void> {
   await Promise.all(ps);
 }
 
+const PENDING = 100_000;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap bytes per pending task: 100k tasks all waiting on one future. */
+async function runnerPendingBytes(): Promise<number> {
+  let bytes = 0;
+  await run((function* () {
+    const loop = getRunningLoop();
+    const never = loop.createFuture<void>();
+    gc!();
+    const before = Deno.memoryUsage().heapUsed;
+    const tasks = new Array(PENDING);
+    for (let i = 0; i < PENDING; i++) {
+      tasks[i] = createTask((function* () {
+        yield* never;
+      })());
+    }
+    yield* sleep(0); // every task has run its first step and now waits
+    gc!();
+    bytes = (Deno.memoryUsage().heapUsed - before) / PENDING;
+    never.cancel();
+    yield* gather(tasks, { returnExceptions: true });
+  })());
+  return bytes;
+}
+
+/** The same with native async functions waiting on one promise. */
+async function nativePendingBytes(): Promise<number> {
+  let release!: () => void;
+  const never = new Promise<void>((r) => release = r);
+  gc!();
+  const before = Deno.memoryUsage().heapUsed;
+  const ps = new Array(PENDING);
+  for (let i = 0; i < PENDING; i++) ps[i] = (async () => await never)();
+  await null;
+  gc!();
+  const bytes = (Deno.memoryUsage().heapUsed - before) / PENDING;
+  release();
+  await Promise.all(ps);
+  return bytes;
+}
+
 interface Row {
   name: string;
   unit: string;
@@ -155,4 +200,19 @@ for (const row of rows) {
       b.toFixed(2)
     } ${row.unit} | ${(a / b).toFixed(2)}× |`,
   );
+}
+if (!only || "memory".startsWith(only)) {
+  if (typeof gc === "function") {
+    const a = await runnerPendingBytes();
+    const b = await nativePendingBytes();
+    console.log(
+      `| memory (100k pending tasks) | ${a.toFixed(0)} B/task | ${
+        b.toFixed(0)
+      } B/task | ${(a / b).toFixed(2)}× |`,
+    );
+  } else {
+    console.log(
+      "(memory row skipped: run with --v8-flags=--expose-gc, as `deno task bench` does)",
+    );
+  }
 }
