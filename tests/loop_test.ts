@@ -945,3 +945,45 @@ Deno.test("loop: createFuture makes a pending future of this loop", () => {
   assert.equal(f.done(), false);
   loop.close();
 });
+
+Deno.test("timers set in one burst fire in one iteration, even if the host timer fires early", async () => {
+  const loop = new EventLoop();
+  const realSetTimeout = globalThis.setTimeout;
+  // A fake clock for the loop, so the host timer can "fire" at a chosen time.
+  let now = 0;
+  loop.time = () => now;
+  let fires = 0;
+  globalThis.setTimeout =
+    ((fn: () => void, ms?: number) =>
+      realSetTimeout(() => {
+        // First wake: between the first and the last deadline (early for the
+        // last one); later wakes: well after all of them.
+        now = fires++ === 0 ? 5.0015 : 10;
+        fn();
+      }, ms)) as typeof setTimeout;
+  try {
+    // A timer callback schedules a marker with callSoon: if all three timers
+    // run in one iteration, all three markers come after them.
+    const log: string[] = [];
+    const done = loop.createFuture<void>();
+    loop.callSoon(() => {
+      // Three deadlines microseconds apart, as three tasks sleeping 5 ms one
+      // after another in the same step would make.
+      for (let i = 0; i < 3; i++) {
+        loop.callLater(5, () => {
+          log.push(`t${i}`);
+          loop.callSoon(() => {
+            log.push(`m${i}`);
+            if (i === 2) done.setResult();
+          });
+        });
+        now += 0.001;
+      }
+    });
+    await loop.runUntilComplete(done);
+    assert.deepEqual(log, ["t0", "t1", "t2", "m0", "m1", "m2"]);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    loop.close();
+  }
+});

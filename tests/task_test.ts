@@ -1439,3 +1439,66 @@ Deno.test({
     assert.equal(reports.filter((r) => r.exception === err).length, 0);
   },
 });
+
+Deno.test("eagerStart: the first step runs inside the constructor, as the current task", async () => {
+  await go(function* () {
+    const log: string[] = [];
+    const loop = getRunningLoop();
+    const parent = currentTask();
+    let seenCurrent: Task<unknown> | null = null;
+    const t = new Task(
+      (function* () {
+        log.push("child start");
+        seenCurrent = currentTask();
+        yield* sleep(0);
+        log.push("child resumed");
+        return 7;
+      })(),
+      { eagerStart: true, loop },
+    );
+    log.push("after constructor");
+    assert.equal(seenCurrent, t);
+    assert.equal(currentTask(), parent);
+    assert.equal(yield* t, 7);
+    assert.deepEqual(log, [
+      "child start",
+      "after constructor",
+      "child resumed",
+    ]);
+  });
+});
+
+Deno.test("eagerStart: a coroutine that returns at once gives a task that is done", async () => {
+  await go(function* () {
+    // deno-lint-ignore require-yield
+    const t = new Task(
+      (function* () {
+        return "now";
+      })(),
+      { eagerStart: true },
+    );
+    assert.equal(t.done(), true);
+    assert.equal(t.result(), "now");
+    assert.equal(allTasks().has(t), false);
+    yield* sleep(0);
+  });
+});
+
+Deno.test("eagerStart outside a running loop starts on the next iteration", async () => {
+  const loop = new EventLoop();
+  try {
+    let started = false;
+    const t = new Task(
+      (function* () {
+        started = true;
+        yield* sleep(0);
+      })(),
+      { eagerStart: true, loop },
+    );
+    assert.equal(started, false);
+    await loop.runUntilComplete(t);
+    assert.equal(started, true);
+  } finally {
+    loop.close();
+  }
+});
