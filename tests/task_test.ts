@@ -1470,7 +1470,6 @@ Deno.test("eagerStart: the first step runs inside the constructor, as the curren
 
 Deno.test("eagerStart: a coroutine that returns at once gives a task that is done", async () => {
   await go(function* () {
-    // deno-lint-ignore require-yield
     const t = new Task(
       (function* () {
         return "now";
