@@ -707,13 +707,22 @@ export class EventLoop {
    * ```
    */
   shutdownAsyncgens(): Promise<void> {
-    this._asyncgensShutdownCalled = true;
-    if (this._asyncgens.size === 0) return Promise.resolve();
-    const gens = [...this._asyncgens];
-    this._asyncgens.clear();
-    const coro = closeAll(this, gens);
+    const coro = this._takeAsyncgens();
+    if (coro === null) return Promise.resolve();
     if (this._running) return this.createTask(coro).toPromise();
     return this.runUntilComplete(coro);
+  }
+
+  /**
+   * @internal Marks async generators as shut down and returns a coroutine
+   * that closes the ones registered, or null when there are none.
+   */
+  _takeAsyncgens(): Coroutine<void> | null {
+    this._asyncgensShutdownCalled = true;
+    if (this._asyncgens.size === 0) return null;
+    const gens = [...this._asyncgens];
+    this._asyncgens.clear();
+    return closeAll(this, gens);
   }
 
   /**

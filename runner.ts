@@ -265,12 +265,21 @@ export class Runner implements Disposable, AsyncDisposable {
           });
         }
       }
-      for (const gen of loop._asyncgens) {
-        loop.callExceptionHandler({
-          message:
-            "async generator not finalized by Runner[Symbol.dispose] (use `await using`)",
-          asyncgen: gen,
-        });
+      // Async generators: closed as far as the loop's own queue allows.
+      const pendingGens = [...loop._asyncgens];
+      const closing = loop._takeAsyncgens();
+      if (closing !== null) {
+        const t = loop.createTask(closing);
+        loop._runSync(10_000);
+        if (!t.done()) {
+          for (const gen of pendingGens) {
+            loop.callExceptionHandler({
+              message:
+                "async generator not finalized by Runner[Symbol.dispose] (use `await using`)",
+              asyncgen: gen,
+            });
+          }
+        }
       }
     } finally {
       this.#finishClose(loop);

@@ -990,3 +990,25 @@ Deno.test("Runner[Symbol.dispose]: reports async generators it cannot finalize",
   assert.match(reports[0].message, /async generator not finalized/);
   assert.equal(reports[0].asyncgen, gen);
 });
+
+Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup needs only the loop", async () => {
+  const reports: ExceptionContext[] = [];
+  const log: string[] = [];
+  const gen = {
+    *aclose(): Generator<unknown, void, unknown> {
+      yield* sleep(0); // the loop's own queue: dispose can run it
+      log.push("closed");
+    },
+  };
+  let loop: EventLoop | undefined;
+  {
+    using runner = new Runner({ loopFactory: () => recordingLoop(reports) });
+    await runner.run((function* () {
+      loop = getRunningLoop();
+      loop._registerAsyncgen(gen);
+    })());
+  }
+  assert.deepEqual(log, ["closed"]);
+  assert.deepEqual(reports, []);
+  assert.ok(loop!.isClosed());
+});
