@@ -451,9 +451,10 @@ export class EventLoop {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
-    this._checkClosed();
     const factory = this._taskFactory;
+    // The Task constructor checks for a closed loop; a factory may not.
     if (factory === null) return new Task(coro, options, this);
+    this._checkClosed();
     const opts: TaskOptions = {};
     if (options?.context !== undefined) opts.context = options.context;
     const task = factory(this, coro as Coroutine<unknown>, opts) as Task<T>;
