@@ -166,7 +166,7 @@ export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
   const n = ready.length;
   // Take back the queued first step; the task then reacts to the yield as
   // its own step would have.
-  if (n > 0 && ready.at(n - 1) === task._handle) loop.readyPop(-1);
+  if (n > 0 && ready.at(n - 1) === task) loop.readyPop(-1);
   else return;
   taskHooks.handleYield(task, yielded);
 }

@@ -1,5 +1,8 @@
-// Handle and TimerHandle: one callback scheduled on a loop. They live below
-// loop.ts and task.ts because a Task owns one Handle for all of its steps.
+// Handle and TimerHandle: one callback scheduled on a loop. The ready queue
+// also holds tasks (their next step) and done futures (their lone internal
+// done callback) directly, so that neither allocates a Handle; a Handle is
+// made for such an entry only when it is exposed (`readyPop`, `readyFind`)
+// or reported (an error of its callback).
 
 import { enterContext, exitContext } from "./_context_state.ts";
 
@@ -11,6 +14,19 @@ import type { Task } from "./task.ts";
 
 /** What a cancelled handle's callback was (debug mode, for messages). */
 const cancelledReprs = new WeakMap<Handle, string>();
+
+/**
+ * @internal An entry of the ready queue: a {@linkcode Handle}, a pending
+ * task (its next step) or a done future (its lone internal done callback).
+ */
+export interface ReadyItem {
+  /** Runs the entry (a cancelled handle does nothing). */
+  _run(): void;
+  /** The task whose step this entry is, or `null`. */
+  _stepOf(): Task<unknown> | null;
+  /** A handle that stands for the entry from now on (itself for a handle). */
+  _toHandle(): Handle;
+}
 
 /** A callback as the loop stores it: one argument, so no closure is needed. */
 // deno-lint-ignore no-explicit-any
@@ -93,11 +109,8 @@ export class Handle implements Disposable {
     if (this._cancelled) return;
     if (this._loop._debug) cancelledReprs.set(this, this._describeCallback());
     this._cancelled = true;
-    // A task's step handle keeps its callback: it is reused for the next step.
-    if (this._task === null) {
-      this._callback = null;
-      this._arg = undefined;
-    }
+    this._callback = null;
+    this._arg = undefined;
   }
 
   /**
@@ -199,22 +212,51 @@ export class Handle implements Disposable {
 
   /** @internal Runs the callback in its context; errors go to the loop. */
   _run(): void {
+    if (this._cancelled) return;
+    const cb = this._callback as HandleCallback;
     const ctx = this._context;
     const prev = enterContext(ctx);
     try {
-      (this._callback as HandleCallback)(this._arg);
+      cb(this._arg);
     } catch (e) {
-      if (e instanceof KeyboardInterrupt) throw e;
-      this._loop.callExceptionHandler({
-        message: `Exception in callback ${this._describeCallback()}`,
-        exception: e,
-        handle: this,
-        sourceTraceback: sourceTracebacks.get(this),
-      });
+      reportCallbackError(e, cb, this._arg, ctx, this._loop, this, this._task);
     } finally {
       exitContext(ctx, prev);
     }
   }
+
+  /** @internal */
+  _stepOf(): Task<unknown> | null {
+    return this._cancelled ? null : this._task;
+  }
+
+  /** @internal */
+  _toHandle(): Handle {
+    return this;
+  }
+}
+
+/**
+ * @internal Sends the error of a ready entry's callback to the loop's
+ * exception handler (a `KeyboardInterrupt` is rethrown: it stops the loop).
+ */
+export function reportCallbackError(
+  e: unknown,
+  callback: HandleCallback,
+  arg: unknown,
+  context: Context,
+  loop: EventLoop,
+  handle: Handle | null,
+  task: Task<unknown> | null,
+): void {
+  if (e instanceof KeyboardInterrupt) throw e;
+  const h = handle ?? new Handle(callback, arg, context, loop, task);
+  loop.callExceptionHandler({
+    message: `Exception in callback ${h._describeCallback()}`,
+    exception: e,
+    handle: h,
+    sourceTraceback: sourceTracebacks.get(h),
+  });
 }
 
 /**

@@ -1,19 +1,19 @@
-// The loop's ready queue: a growable ring buffer of handles. Push and shift
-// are O(1) and allocate nothing in the steady state; the list-like
-// operations asynkit's scheduling needs (insert, pop at, rotate) are O(n)
-// and rare.
+// The loop's ready queue: a growable ring buffer of entries (handles, task
+// steps, future callbacks). Push and shift are O(1) and allocate nothing in
+// the steady state; the list-like operations asynkit's scheduling needs
+// (insert, pop at, rotate) are O(n) and rare.
 
-import type { Handle } from "./_handle.ts";
+import type { ReadyItem } from "./_handle.ts";
 
-/** A FIFO of handles with list-style access by position. */
+/** A FIFO of ready entries with list-style access by position. */
 export class ReadyQueue {
-  _buf: (Handle | undefined)[];
+  _buf: (ReadyItem | undefined)[];
   _head: number;
   _length: number;
   _mask: number;
 
   constructor() {
-    this._buf = new Array(64).fill(undefined);
+    this._buf = new Array(64);
     this._head = 0;
     this._length = 0;
     this._mask = 63;
@@ -23,15 +23,15 @@ export class ReadyQueue {
     return this._length;
   }
 
-  push(h: Handle): void {
+  push(h: ReadyItem): void {
     if (this._length > this._mask) this._grow();
     this._buf[(this._head + this._length) & this._mask] = h;
     this._length++;
   }
 
-  shift(): Handle {
+  shift(): ReadyItem {
     const buf = this._buf;
-    const h = buf[this._head] as Handle;
+    const h = buf[this._head] as ReadyItem;
     buf[this._head] = undefined;
     this._head = (this._head + 1) & this._mask;
     this._length--;
@@ -39,27 +39,34 @@ export class ReadyQueue {
   }
 
   /** The handle at `i` (0 is the next to run). */
-  at(i: number): Handle {
-    return this._buf[(this._head + i) & this._mask] as Handle;
+  at(i: number): ReadyItem {
+    return this._buf[(this._head + i) & this._mask] as ReadyItem;
   }
 
+  /** Replaces the entry at `i`. */
+  set(i: number, h: ReadyItem): void {
+    this._buf[(this._head + i) & this._mask] = h;
+  }
+
+  /** Empties the queue and lets a grown buffer go. */
   clear(): void {
-    this._buf.fill(undefined);
+    this._buf = new Array(64);
     this._head = 0;
     this._length = 0;
+    this._mask = 63;
   }
 
-  toArray(): Handle[] {
-    const out: Handle[] = new Array(this._length);
+  toArray(): ReadyItem[] {
+    const out: ReadyItem[] = new Array(this._length);
     for (let i = 0; i < this._length; i++) out[i] = this.at(i);
     return out;
   }
 
   /** Replaces the contents with `items`, in order. */
-  setAll(items: Handle[]): void {
+  setAll(items: ReadyItem[]): void {
     let cap = this._buf.length;
     while (cap < items.length) cap *= 2;
-    const buf: (Handle | undefined)[] = new Array(cap).fill(undefined);
+    const buf: (ReadyItem | undefined)[] = new Array(cap).fill(undefined);
     for (let i = 0; i < items.length; i++) buf[i] = items[i];
     this._buf = buf;
     this._mask = cap - 1;
@@ -68,10 +75,14 @@ export class ReadyQueue {
   }
 
   _grow(): void {
-    const items = this.toArray();
-    this._buf = new Array(this._buf.length * 2).fill(undefined);
-    this._mask = this._buf.length - 1;
+    const old = this._buf;
+    const cap = old.length;
+    // Left holey: every slot is written before it is read.
+    const buf: (ReadyItem | undefined)[] = new Array(cap * 2);
+    // Full: the entries run from _head round to _head - 1.
+    for (let i = 0; i < cap; i++) buf[i] = old[(this._head + i) & this._mask];
+    this._buf = buf;
+    this._mask = cap * 2 - 1;
     this._head = 0;
-    for (let i = 0; i < items.length; i++) this._buf[i] = items[i];
   }
 }

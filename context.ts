@@ -22,7 +22,13 @@
  * @module
  */
 
-import { contextState, enterContext, exitContext } from "./_context_state.ts";
+import {
+  contextState,
+  enterContext,
+  exitContext,
+  runningTask,
+} from "./_context_state.ts";
+import type { Task } from "./task.ts";
 import { describe } from "./_describe.ts";
 
 /** A map for the next Context to share, set only inside `copy()`. */
@@ -145,13 +151,10 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   copy(): Context {
-    // Hand the map to the constructor: no empty Map is made and thrown away
-    // (every task copies a context), and copies keep the same shape.
-    adoptMap = this._map;
-    const c = new Context();
-    adoptMap = null;
+    // Hand the map to the constructor: no empty Map is made and thrown away,
+    // and copies keep the same shape.
     this._shared = true;
-    return c;
+    return adopt(this._map);
   }
 
   /**
@@ -303,12 +306,58 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
   }
 }
 
-contextState.current = new Context();
+contextState.root = new Context();
 contextState.internal = new Context();
 
-/** The current context, typed. */
+/**
+ * @internal What a task holds until its context object is needed: the map
+ * of the context it was created in, which nobody writes any more (its owner
+ * copies before writing, as after `copy()`).
+ */
+export type ContextMap = Map<ContextVar<unknown>, unknown>;
+
+/** A new context over `map`, which it copies before its first write. */
+function adopt(map: ContextMap): Context {
+  adoptMap = map;
+  const c = new Context();
+  adoptMap = null;
+  return c;
+}
+
+/** @internal A task's context object, made on first need. */
+export function taskContextOf(task: Task<unknown>): Context {
+  const x = task._context;
+  return x instanceof Context ? x : (task._context = adopt(x));
+}
+
+/** The current context (a running task's is made if need be). */
 function current(): Context {
-  return contextState.current as Context;
+  const c = contextState.current;
+  if (c !== null) return c as Context;
+  const t = runningTask();
+  return t === null ? contextState.root as Context : taskContextOf(t);
+}
+
+/** The current context's map, for reads (makes nothing). */
+function currentMap(): ContextMap {
+  const c = contextState.current;
+  if (c !== null) return (c as Context)._map;
+  const t = runningTask();
+  if (t === null) return (contextState.root as Context)._map;
+  const x = t._context;
+  return x instanceof Context ? x._map : x;
+}
+
+/**
+ * @internal A snapshot of the current context for a new task: a map that
+ * its owner will copy before writing again. No object is made.
+ */
+export function contextSnapshot(): ContextMap {
+  const c = contextState.current ?? runningTask()?._context ??
+    contextState.root;
+  if (!(c instanceof Context)) return c as ContextMap;
+  c._shared = true;
+  return c._map;
 }
 
 /**
@@ -328,7 +377,7 @@ function current(): Context {
  * ```
  */
 export function copyContext(): Context {
-  return current().copy();
+  return adopt(contextSnapshot());
 }
 
 /** Options of {@linkcode ContextVar}. */
@@ -413,7 +462,7 @@ export class ContextVar<T> {
    */
   get<D>(fallback: D): T | D;
   get<D>(fallback?: D): T | D {
-    const map = current()._map;
+    const map = currentMap();
     if (map.has(this)) return map.get(this) as T;
     if (arguments.length > 0) return fallback as D;
     if (this.#hasDefault) return this.#default as T;

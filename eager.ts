@@ -925,12 +925,17 @@ export function eagerTaskFactory(
   coro: Coroutine<unknown>,
   options?: TaskOptions,
 ): Task<unknown> {
+  if (options?.context === undefined && options?.name === undefined) {
+    return new Task(coro, EAGER_START, loop); // no options object per task
+  }
   return new Task(coro, {
-    context: options?.context,
-    name: options?.name,
+    context: options.context,
+    name: options.name,
     eagerStart: true,
   }, loop);
 }
+
+const EAGER_START = { eagerStart: true } as const;
 
 /** What {@linkcode coroState} reports. */
 export type CoroState = "new" | "running" | "suspended" | "done";

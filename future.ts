@@ -36,6 +36,14 @@ import {
   TimeoutError,
 } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
+import {
+  FLAG_BLOCKING,
+  FLAG_FAILED,
+  FLAG_LOG_TRACEBACK,
+  FutureExtra,
+  type PromiseBox,
+} from "./_future_bits.ts";
+import { Handle, reportCallbackError } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
 import type { Coroutine } from "./_coro.ts";
@@ -113,34 +121,26 @@ const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
 export class Future<T> implements PromiseLike<T> {
   /** @internal 0 pending, 1 cancelled, 2 finished. */
   _state: number;
-  /** @internal */
+  /** @internal The result, or the exception when `_failed`. */
   _result: T | undefined;
-  /** @internal */
-  _exception: unknown;
-  /** @internal Finished with an exception rather than a result. */
-  _failed: boolean;
   /** @internal */
   _loop: EventLoop;
   /**
-   * @internal null; a lone waiting Task; a lone internal callback (run in
-   * the internal context); or pairs of (callback or waiting Task, context).
-   * The lone forms save an array in the common cases.
+   * @internal null; a lone waiting Task; a lone internal callback (which
+   * reads no context variables, so it runs with no context entered); or
+   * pairs of (callback or waiting Task, context).
+   * The lone forms save an array in the common cases. Once done, a lone
+   * internal callback stays here until the loop runs it (`_scheduleLone`).
    */
   _callbacks:
     | unknown[]
     | Task<unknown>
     | ((future: Future<unknown>) => void)
     | null;
-  /** @internal */
-  _cancelMessage: string | undefined;
-  /** @internal The CancelledError that cancelled a task, returned once. */
-  _cancelledExc: CancelledError | null;
-  /** @internal Is a "never retrieved" report registered? */
-  _logTraceback: boolean;
-  /** @internal Set by the await protocol, as `_asyncio_future_blocking`. */
-  _blocking: boolean;
-  /** @internal The native promise behind `then`, made on first use. */
-  _promise: PromiseBox<T> | null;
+  /** @internal Booleans, packed (see `FLAG_*`): futures are made in bulk. */
+  _flags: number;
+  /** @internal Rarely set fields, allocated on first write. */
+  _extra: FutureExtra<T> | null;
 
   /**
    * Makes a pending future. Prefer `loop.createFuture()`.
@@ -154,15 +154,60 @@ export class Future<T> implements PromiseLike<T> {
     this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
-    this._exception = undefined;
-    this._failed = false;
     this._callbacks = null;
-    this._cancelMessage = undefined;
-    this._cancelledExc = null;
-    this._logTraceback = false;
-    this._blocking = false;
+    this._flags = 0;
+    this._extra = null;
     if (this._loop._debug) sourceTracebacks.set(this, captureStack());
-    this._promise = null;
+  }
+
+  /** @internal The exception, when finished with one. */
+  get _exception(): unknown {
+    return (this._flags & FLAG_FAILED) !== 0 ? this._result : undefined;
+  }
+
+  /** @internal Finished with an exception rather than a result. */
+  get _failed(): boolean {
+    return (this._flags & FLAG_FAILED) !== 0;
+  }
+
+  /** @internal Is a "never retrieved" report registered? */
+  get _logTraceback(): boolean {
+    return (this._flags & FLAG_LOG_TRACEBACK) !== 0;
+  }
+
+  /** @internal Set by the await protocol, as `_asyncio_future_blocking`. */
+  get _blocking(): boolean {
+    return (this._flags & FLAG_BLOCKING) !== 0;
+  }
+  set _blocking(on: boolean) {
+    this._flags = on
+      ? this._flags | FLAG_BLOCKING
+      : this._flags & ~FLAG_BLOCKING;
+  }
+
+  /** @internal */
+  get _cancelMessage(): string | undefined {
+    const x = this._extra;
+    return x === null ? undefined : x.cancelMessage;
+  }
+  set _cancelMessage(msg: string | undefined) {
+    if (msg === undefined && this._extra === null) return;
+    this._extraFields().cancelMessage = msg;
+  }
+
+  /** @internal The CancelledError that cancelled a task, returned once. */
+  get _cancelledExc(): CancelledError | null {
+    const x = this._extra;
+    return x === null ? null : x.cancelledExc;
+  }
+  set _cancelledExc(e: CancelledError | null) {
+    if (e === null && this._extra === null) return;
+    this._extraFields().cancelledExc = e;
+  }
+
+  /** @internal The rarely set fields, made on first use. */
+  _extraFields(): FutureExtra<T> {
+    return this._extra ??= new FutureExtra<T>();
   }
 
   /**
@@ -392,7 +437,11 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal addDoneCallback without checks. */
   _addCallback(callback: (future: this) => void, ctx: Context): void {
     if (this._state !== PENDING) {
-      this._loop._callSoonArg(callback, this, ctx);
+      if (ctx === contextState.internal && this._callbacks === null) {
+        this._scheduleLone(callback as (future: Future<unknown>) => void);
+      } else {
+        this._loop._callSoonArg(callback, this, ctx);
+      }
       return;
     }
     const cbs = this._callbacks;
@@ -428,6 +477,8 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   removeDoneCallback(callback: (future: this) => void): number {
+    // Once done, callbacks are scheduled and no longer registered.
+    if (this._state !== PENDING) return 0;
     const cbs = this._callbacks;
     if (cbs === callback) {
       this._callbacks = null;
@@ -534,7 +585,8 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   toPromise(): Promise<T> {
-    let box = this._promise;
+    const extra = this._extraFields();
+    let box = extra.promise;
     if (box === null) {
       let resolve!: (v: unknown) => void;
       let reject!: (e: unknown) => void;
@@ -542,7 +594,7 @@ export class Future<T> implements PromiseLike<T> {
         resolve = res as (v: unknown) => void;
         reject = rej;
       });
-      box = this._promise = { promise, resolve, reject };
+      box = extra.promise = { promise, resolve, reject };
       if (this._state !== PENDING) settle(this, box);
     }
     if (this._failed) this._retrieved();
@@ -616,9 +668,8 @@ export class Future<T> implements PromiseLike<T> {
 
   /** @internal Finishes with an exception, no state check. */
   _reject(exception: unknown): void {
-    this._exception = exception;
-    this._failed = true;
-    this._logTraceback = true;
+    this._result = exception as T;
+    this._flags |= FLAG_FAILED | FLAG_LOG_TRACEBACK;
     neverRetrieved.register(this, {
       loop: this._loop,
       kind: this._kind(),
@@ -631,8 +682,8 @@ export class Future<T> implements PromiseLike<T> {
 
   /** @internal Marks the exception as seen: no "never retrieved" report. */
   _retrieved(): void {
-    if (this._logTraceback) {
-      this._logTraceback = false;
+    if ((this._flags & FLAG_LOG_TRACEBACK) !== 0) {
+      this._flags &= ~FLAG_LOG_TRACEBACK;
       neverRetrieved.unregister(this);
     }
   }
@@ -641,20 +692,21 @@ export class Future<T> implements PromiseLike<T> {
   _finish(state: number): void {
     this._state = state;
     this._onDone();
-    const box = this._promise;
-    if (box !== null) settle(this, box);
+    const extra = this._extra;
+    if (extra !== null && extra.promise !== null) settle(this, extra.promise);
     const cbs = this._callbacks;
     if (cbs === null) return;
-    this._callbacks = null;
     const loop = this._loop;
     if (!Array.isArray(cbs)) {
       if (typeof cbs === "function") {
-        loop._callSoonArg(cbs, this, contextState.internal as Context);
+        this._scheduleLone(cbs);
       } else {
-        loop._pushReady(cbs._handle);
+        this._callbacks = null;
+        loop._pushReady(cbs);
       }
       return;
     }
+    this._callbacks = null;
     for (let i = 0; i < cbs.length; i += 2) {
       const cb = cbs[i];
       if (typeof cb === "function") {
@@ -664,10 +716,60 @@ export class Future<T> implements PromiseLike<T> {
           cbs[i + 1] as Context,
         );
       } else {
-        // A task waiting on this future: wake its own step handle.
-        loop._pushReady((cb as Task<unknown>)._handle);
+        // A task waiting on this future: queue its next step.
+        loop._pushReady(cb as Task<unknown>);
       }
     }
+  }
+
+  /**
+   * @internal Queues the done future itself as the entry that runs `cb`, its
+   * one internal done callback, so that no Handle is allocated for it.
+   */
+  _scheduleLone(cb: (future: Future<unknown>) => void): void {
+    const loop = this._loop;
+    loop._checkClosed();
+    this._callbacks = cb;
+    loop._pushReady(this);
+  }
+
+  /** @internal Runs the lone done callback queued by `_scheduleLone`. */
+  _run(): void {
+    const cb = this._callbacks;
+    if (typeof cb !== "function") return;
+    this._callbacks = null;
+    // An internal callback reads no context variables: no context to enter.
+    try {
+      cb(this);
+    } catch (e) {
+      reportCallbackError(
+        e,
+        cb,
+        this,
+        contextState.internal as Context,
+        this._loop,
+        null,
+        null,
+      );
+    }
+  }
+
+  /** @internal */
+  _stepOf(): Task<unknown> | null {
+    return null;
+  }
+
+  /** @internal Hands the queued done callback over to a handle. */
+  _toHandle(): Handle {
+    const cb = this._callbacks as (future: Future<unknown>) => void;
+    this._callbacks = null;
+    return new Handle(
+      cb,
+      this,
+      contextState.internal as Context,
+      this._loop,
+      null,
+    );
   }
 
   /** @internal Hook for subclasses (tasks unregister here). */
@@ -696,14 +798,6 @@ export class Future<T> implements PromiseLike<T> {
       }
     }
   }
-}
-
-/** A future's native promise and its settle functions. */
-interface PromiseBox<T> {
-  promise: Promise<T>;
-  // Typed loosely so that Future<T> stays assignable to Future<unknown>.
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 
 /** Settles `box` with the outcome of the done future `f`. */

@@ -34,12 +34,17 @@
  */
 
 import { type Context, copyContext } from "./context.ts";
-import { enterContext, exitContext } from "./_context_state.ts";
+import { enterContext, exitContext, isEntered } from "./_context_state.ts";
 import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { type Coroutine, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle, type HandleCallback, TimerHandle } from "./_handle.ts";
+import {
+  Handle,
+  type HandleCallback,
+  type ReadyItem,
+  TimerHandle,
+} from "./_handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
@@ -455,9 +460,13 @@ export class EventLoop {
     // The Task constructor checks for a closed loop; a factory may not.
     if (factory === null) return new Task(coro, options, this);
     this._checkClosed();
-    const opts: TaskOptions = {};
-    if (options?.context !== undefined) opts.context = options.context;
-    const task = factory(this, coro as Coroutine<unknown>, opts) as Task<T>;
+    // The factory gets the context only; the name is set on what it returns.
+    const context = options?.context;
+    const task = factory(
+      this,
+      coro as Coroutine<unknown>,
+      context === undefined ? undefined : { context },
+    ) as Task<T>;
     if (options?.name !== undefined && typeof task.setName === "function") {
       task.setName(options.name);
     }
@@ -849,7 +858,7 @@ export class EventLoop {
     const ctx = context.task?.getContext() ??
       (future instanceof Task ? future.getContext() : undefined) ??
       context.handle?.getContext();
-    const enter = ctx !== undefined && !ctx._entered;
+    const enter = ctx !== undefined && !isEntered(ctx);
     const prev = enter ? enterContext(ctx) : null;
     try {
       handler(this, context);
@@ -961,10 +970,21 @@ export class EventLoop {
         `ready queue index out of range: ${describe(pos)} (length ${n})`,
       );
     }
-    if (i === 0) return this._ready.shift();
+    if (i === 0) return this._ready.shift()._toHandle();
     const items = this._ready.toArray();
     const [h] = items.splice(i, 1);
     this._ready.setAll(items);
+    return h._toHandle();
+  }
+
+  /**
+   * @internal The handle of the ready entry at `i`, put in the entry's place
+   * so that cancelling it or finding it again works on the queue itself.
+   */
+  _readyHandleAt(i: number): Handle {
+    const entry = this._ready.at(i);
+    const h = entry._toHandle();
+    if (h !== entry) this._ready.set(i, h);
     return h;
   }
 
@@ -1199,8 +1219,8 @@ export class EventLoop {
     this._callSoonArg(callback, arg, context);
   }
 
-  /** @internal The hot path: queue a handle, wake the loop if idle. */
-  _pushReady(h: Handle): void {
+  /** @internal The hot path: queue an entry, wake the loop if idle. */
+  _pushReady(h: ReadyItem): void {
     this._ready.push(h);
     if (!this._onStack) this._scheduleDrain();
   }
@@ -1314,7 +1334,7 @@ export class EventLoop {
     if (this._debug) {
       for (let i = 0; i < n; i++) {
         const h = ready.shift();
-        if (h._cancelled) continue;
+        if (h instanceof Handle && h._cancelled) continue;
         const t0 = this.time();
         h._run();
         const dt = this.time() - t0;
@@ -1323,10 +1343,7 @@ export class EventLoop {
         }
       }
     } else {
-      for (let i = 0; i < n; i++) {
-        const h = ready.shift();
-        if (!h._cancelled) h._run();
-      }
+      for (let i = 0; i < n; i++) ready.shift()._run();
     }
     return n;
   }

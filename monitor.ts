@@ -577,7 +577,7 @@ function wakeDriver(m: Monitor<unknown>): void {
   if (w !== null && w._state === PENDING) {
     w._removeWaiter(t);
     t._futWaiter = null;
-    t._loop._pushReady(t._handle);
+    t._loop._pushReady(t);
   }
   // Otherwise the task is runnable already and sees the handoff on resume.
 }

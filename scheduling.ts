@@ -90,10 +90,10 @@ export function readyFind(
   const loop = options?.loop ?? task._loop;
   const ready = loop._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
-    const h = ready.at(i);
-    if (h._task === task && !h._cancelled) {
-      if (options?.remove === true) loop.readyPop(i);
-      return h;
+    if (ready.at(i)._stepOf() === task) {
+      return options?.remove === true
+        ? loop.readyPop(i)
+        : loop._readyHandleAt(i);
     }
   }
   return null;
@@ -158,9 +158,8 @@ export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   const ready = l._ready;
   const out: Task<unknown>[] = [];
   for (let i = 0; i < ready.length; i++) {
-    const h = ready.at(i);
-    const t = h._task;
-    if (t !== null && !h._cancelled && t._state === PENDING) out.push(t);
+    const t = ready.at(i)._stepOf();
+    if (t !== null && t._state === PENDING) out.push(t);
   }
   return out;
 }

@@ -28,7 +28,13 @@
  * @module
  */
 
-import { type Context, copyContext } from "./context.ts";
+import {
+  Context,
+  type ContextMap,
+  contextSnapshot,
+  copyContext,
+  taskContextOf,
+} from "./context.ts";
 import {
   type Coroutine,
   coroutineExpected,
@@ -36,10 +42,16 @@ import {
   isGeneratorFunction,
   WAKE,
 } from "./_coro.ts";
-import { contextState, enterContext, exitContext } from "./_context_state.ts";
+import { contextState, isEntered } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle } from "./_handle.ts";
+import { Handle, reportCallbackError } from "./_handle.ts";
+import {
+  FLAG_BARE,
+  FLAG_MUST_CANCEL,
+  FLAG_STARTED,
+  NO_EXC,
+} from "./_future_bits.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
@@ -77,7 +89,6 @@ export type AwaitedOf<A> = A extends Future<infer T> ? T
   : A extends Generator<unknown, infer T, unknown> ? T
   : never;
 
-const NO_EXC: unique symbol = Symbol("no exception");
 let taskCounter = 0;
 
 /**
@@ -125,26 +136,17 @@ export class Task<T> extends Future<T> {
   _coro: Coroutine<T>;
   /** @internal The name, or the `N` of `Task-N` until the name is asked for. */
   _name: string | number;
-  /** @internal */
-  _context: Context;
+  /**
+   * @internal The task's context, or until someone needs that object, the
+   * map of the context it was created in (see `taskContextOf`).
+   */
+  _context: Context | ContextMap;
   /** @internal The loop's list of pending tasks (intrusive, O(1) removal). */
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The one handle every step of this task is scheduled with. */
-  _handle: Handle;
-  /** @internal */
-  _mustCancel: boolean;
   /** @internal The future this task waits on, if any. */
   _futWaiter: Future<unknown> | null;
-  /** @internal */
-  _numCancelsRequested: number;
-  /** @internal An error to throw into the coroutine at the next step. */
-  _pendingExc: unknown;
-  /** @internal The last step ended with a bare yield: resume with WAKE. */
-  _bare: boolean;
-  /** @internal The coroutine has been stepped (here or by another driver). */
-  _started: boolean;
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -169,20 +171,8 @@ export class Task<T> extends Future<T> {
     this._coro = coro;
     const name = options?.name;
     this._name = name === undefined ? ++taskCounter : String(name);
-    this._context = options?.context ?? copyContext();
-    this._mustCancel = false;
+    this._context = options?.context ?? contextSnapshot();
     this._futWaiter = null;
-    this._numCancelsRequested = 0;
-    this._pendingExc = NO_EXC;
-    this._bare = false;
-    this._started = false;
-    this._handle = new Handle(
-      stepTask,
-      this,
-      this._context,
-      loop,
-      this as Task<unknown>,
-    );
     // Link into the loop's list of pending tasks.
     const head = loop._taskHead;
     this._prevTask = null;
@@ -191,12 +181,102 @@ export class Task<T> extends Future<T> {
     loop._taskHead = this as Task<unknown>;
     if (
       options?.eagerStart === true && loop._onStack &&
-      !this._context._entered
+      !(this._context instanceof Context && isEntered(this._context))
     ) {
       this._eagerStart();
     } else {
-      loop._pushReady(this._handle);
+      loop._pushReady(this);
     }
+  }
+
+  /**
+   * @internal As a ready entry, a pending task runs its next step; a done
+   * one runs its lone done callback (see `Future._scheduleLone`).
+   */
+  override _run(): void {
+    if (this._state !== PENDING) {
+      super._run();
+      return;
+    }
+    // The step does not enter the task's context: with no context entered
+    // explicitly, the running task's context is the current one (see
+    // _context_state.ts). A direct call also keeps stepTask inlinable.
+    const prev = contextState.current;
+    if (prev !== null) contextState.current = null;
+    try {
+      const ctx = this._context;
+      if (ctx instanceof Context && ctx._entered) {
+        throw new Error(`cannot enter context: ${ctx} is already entered`);
+      }
+      stepTask(this as Task<unknown>);
+    } catch (e) {
+      reportCallbackError(
+        e,
+        stepTask,
+        this,
+        this.getContext(),
+        this._loop,
+        null,
+        this,
+      );
+    } finally {
+      if (prev !== null) contextState.current = prev;
+    }
+  }
+
+  /** @internal */
+  override _stepOf(): Task<unknown> | null {
+    return this._state === PENDING ? this as Task<unknown> : null;
+  }
+
+  /** @internal A handle for the queued step (or done callback). */
+  override _toHandle(): Handle {
+    if (this._state !== PENDING) return super._toHandle();
+    return new Handle(
+      stepTask,
+      this,
+      this.getContext(),
+      this._loop,
+      this as Task<unknown>,
+    );
+  }
+
+  /** @internal A CancelledError is to be thrown in at the next step. */
+  get _mustCancel(): boolean {
+    return (this._flags & FLAG_MUST_CANCEL) !== 0;
+  }
+  set _mustCancel(on: boolean) {
+    this._flags = on
+      ? this._flags | FLAG_MUST_CANCEL
+      : this._flags & ~FLAG_MUST_CANCEL;
+  }
+
+  /** @internal The coroutine has been stepped (here or by another driver). */
+  get _started(): boolean {
+    return (this._flags & FLAG_STARTED) !== 0;
+  }
+  set _started(on: boolean) {
+    this._flags = on ? this._flags | FLAG_STARTED : this._flags & ~FLAG_STARTED;
+  }
+
+  /** @internal */
+  get _numCancelsRequested(): number {
+    const x = this._extra;
+    return x === null ? 0 : x.numCancelsRequested;
+  }
+  set _numCancelsRequested(n: number) {
+    if (n === 0 && this._extra === null) return;
+    this._extraFields().numCancelsRequested = n;
+  }
+
+  /** @internal An error to throw into the coroutine at the next step. */
+  get _pendingExc(): unknown {
+    const x = this._extra;
+    return x === null ? NO_EXC : x.pendingExc;
+  }
+  set _pendingExc(e: unknown) {
+    if (e === NO_EXC && this._extra === null) return;
+    this._extraFields().pendingExc = e;
   }
 
   /** @internal Runs the first step now, with this task as the current one. */
@@ -204,12 +284,13 @@ export class Task<T> extends Future<T> {
     const loop = this._loop;
     const creator = loop._currentTask;
     loop._currentTask = null;
-    const ctx = this._context;
-    const prev = enterContext(ctx);
+    // As in _run: the step's context is the running task's (this one's).
+    const prev = contextState.current;
+    contextState.current = null;
     try {
       stepTask(this as Task<unknown>);
     } finally {
-      exitContext(ctx, prev);
+      contextState.current = prev;
       loop._currentTask = creator;
     }
   }
@@ -295,7 +376,7 @@ export class Task<T> extends Future<T> {
    * ```
    */
   getContext(): Context {
-    return this._context;
+    return taskContextOf(this as Task<unknown>);
   }
 
   /**
@@ -458,9 +539,13 @@ function stepTask(task: Task<unknown>): void {
   if (task._state !== PENDING) {
     throw new Error(`_step(): already done: ${task}`);
   }
-  let exc = task._pendingExc;
-  task._pendingExc = NO_EXC;
-  if (task._mustCancel) {
+  let exc: unknown = NO_EXC;
+  const extra = task._extra;
+  if (extra !== null) {
+    exc = extra.pendingExc;
+    extra.pendingExc = NO_EXC;
+  }
+  if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
       // asyncio's wakeup passes the awaited future's CancelledError in, so
       // its message (the first cancel's) wins over a later cancel's.
@@ -469,7 +554,7 @@ function stepTask(task: Task<unknown>): void {
         ? w._makeCancelledError()
         : task._makeCancelledError();
     }
-    task._mustCancel = false;
+    task._flags &= ~FLAG_MUST_CANCEL;
   }
   task._futWaiter = null;
   const loop = task._loop;
@@ -480,18 +565,13 @@ function stepTask(task: Task<unknown>): void {
     );
   }
   loop._currentTask = task;
-  task._started = true;
+  const flags = task._flags;
+  task._flags = (flags | FLAG_STARTED) & ~FLAG_BARE;
   let r: IteratorResult<unknown, unknown>;
   try {
     if (exc === NO_EXC) {
-      if (task._bare) {
-        task._bare = false;
-        r = task._coro.next(WAKE);
-      } else {
-        r = task._coro.next();
-      }
+      r = (flags & FLAG_BARE) !== 0 ? task._coro.next(WAKE) : task._coro.next();
     } else {
-      task._bare = false;
       r = task._coro.throw(exc);
     }
   } catch (e) {
@@ -527,8 +607,8 @@ function stepTask(task: Task<unknown>): void {
 function handleYield(task: Task<unknown>, y: unknown): void {
   const loop = task._loop;
   if (y === undefined) {
-    task._bare = true;
-    loop._pushReady(task._handle);
+    task._flags |= FLAG_BARE;
+    loop._pushReady(task);
     return;
   }
   if (y instanceof Future) {
@@ -547,7 +627,7 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     } else {
       y._blocking = false;
       if (y._state === PENDING) y._addWaiter(task);
-      else loop._pushReady(task._handle);
+      else loop._pushReady(task);
       task._futWaiter = y;
       if (task._mustCancel && y.cancel(task._cancelMessage)) {
         task._mustCancel = false;
@@ -574,7 +654,7 @@ taskHooks.handleYield = handleYield;
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
   task._pendingExc = err;
-  task._loop._pushReady(task._handle);
+  task._loop._pushReady(task);
 }
 
 /**
@@ -942,7 +1022,9 @@ export function gather(
     const arg = args[i];
     let fut: Future<unknown> | undefined;
     if (arg instanceof Future) {
-      fut = ensureFuture(arg, loop);
+      fut = loop === undefined || arg._loop === loop
+        ? arg
+        : ensureFuture(arg, loop); // throws: a different loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);

@@ -170,8 +170,8 @@ export class Timeout {
     }
     const loop = this._task!._loop;
     this._handle = when <= loop.time()
-      ? loop._callSoonArg(onTimeout, this, this._task!._context)
-      : loop._callAtArg(when, onTimeout, this, this._task!._context);
+      ? loop._callSoonArg(onTimeout, this, this._task!.getContext())
+      : loop._callAtArg(when, onTimeout, this, this._task!.getContext());
   }
 
   /**

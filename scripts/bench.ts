@@ -5,30 +5,88 @@
  * - switch: 1,000 tasks × 1,000 `yield* sleep(0)` (ns per task switch),
  *   against 1,000 async functions × 1,000 `await null`;
  * - spawn: 100,000 tasks then `gather` (µs per task), against 100,000 async
- *   calls then `Promise.all`;
+ *   calls then `Promise.all`; then with eager tasks (`eagerTaskFactory`:
+ *   tasks run their first step at once, as async functions do); then in ten
+ *   bursts of 10,000, each its own `run` (small enough for V8's young
+ *   generation);
  * - timers: 10,000 tasks sleeping 0–20 ms (one host timer in all), against
  *   10,000 `setTimeout` promises;
  * - memory: heap bytes per pending task (100,000 tasks waiting on one
  *   future), against async functions waiting on one promise (needs
  *   `--v8-flags=--expose-gc`).
  *
- * Each workload runs `--reps` times (default 7) after a warm-up; the median
- * is reported. Run: `deno task bench` (or `deno run scripts/bench.ts`).
+ * Each side of a workload runs `--reps` times (default 15) in blocks of 3
+ * consecutive repetitions, each block after one unmeasured repetition, the
+ * blocks of the two sides alternating. The table gives the medians, their
+ * ratio, and the ratio of the two fastest repetitions (the least disturbed
+ * on a shared machine). A block lets
+ * each side run in its own steady state, heap included, while alternating
+ * spreads the machine's drift over both. `--mode=interleave` alternates
+ * single repetitions instead (the sides then pay for part of each other's
+ * garbage collection); `--mode=gc-each` also collects the heap before each
+ * one (which shrinks V8's young generation and so penalises the side that
+ * allocates more).
+ *
+ * After the table, `spawn floor` rows time the same 100,000 spawns without
+ * any loop: bare generators, then generators each held by a plain object of
+ * the size of a Task. They show where the spawn ratio comes from (see the
+ * README's performance section).
+ *
+ * Run: `deno task bench` (or `deno run scripts/bench.ts`); `--only=NAME`
+ * runs the rows whose name starts with NAME. `deno task bench:node` and
+ * `deno task bench:bun` run the same script, bundled, on Node and on Bun
+ * (against the npm build's sources: the bundle inlines them).
  *
  * @module
  */
 
-import { createTask, gather, getRunningLoop, run, sleep } from "../mod.ts";
+import {
+  createTask,
+  eagerTaskFactory,
+  type Future,
+  gather,
+  getRunningLoop,
+  run,
+  sleep,
+} from "../mod.ts";
+
+// The same script runs on Node and Bun, bundled (`deno task bench:node`,
+// `deno task bench:bun`): the few host APIs it needs are looked up here.
+interface Host {
+  Deno?: {
+    args: string[];
+    version: { deno: string };
+    memoryUsage(): { heapUsed: number };
+  };
+  Bun?: { version: string; gc(force: boolean): void };
+  process?: {
+    argv: string[];
+    versions: { node: string };
+    memoryUsage(): { heapUsed: number };
+  };
+  gc?: () => void;
+}
+const host = globalThis as unknown as Host;
+const argv = host.Deno?.args ?? host.process!.argv.slice(2);
+const runtime = host.Deno
+  ? `Deno ${host.Deno.version.deno}`
+  : host.Bun
+  ? `Bun ${host.Bun.version}`
+  : `Node ${host.process!.versions.node}`;
+const heapUsed = (): number =>
+  (host.Deno ?? host.process!).memoryUsage().heapUsed;
 
 const args = new Map<string, string>();
-for (const a of Deno.args) {
+for (const a of argv) {
   const [k, v] = a.replace(/^--/, "").split("=");
   args.set(k, v ?? "true");
 }
-const REPS = Number(args.get("reps") ?? 7);
+const REPS = Number(args.get("reps") ?? 15);
+const BLOCK = 3;
 const SWITCH_TASKS = 1_000;
 const SWITCH_STEPS = 1_000;
 const SPAWN = 100_000;
+const SMALL_BURST = 10_000;
 const TIMERS = 10_000;
 
 function median(xs: number[]): number {
@@ -36,10 +94,72 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function measure(fn: () => Promise<void>): Promise<number> {
+const bun = host.Bun;
+const gc = host.gc ?? (bun ? () => bun.gc(true) : undefined);
+const MODE = args.get("mode") ?? "blocks";
+if (!["blocks", "interleave", "gc-each"].includes(MODE)) {
+  throw new Error(
+    `--mode must be blocks, interleave or gc-each, got ${MODE}`,
+  );
+}
+if (MODE === "gc-each" && typeof gc !== "function") {
+  throw new Error("--mode=gc-each needs --v8-flags=--expose-gc");
+}
+
+async function measure(fn: () => Promise<void> | void): Promise<number> {
+  if (MODE === "gc-each") gc!();
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
+}
+
+type Workload = () => Promise<void> | void;
+
+/** Times both sides as `--mode` says; returns both sets of times (ms). */
+async function sideBySide(
+  ours: Workload,
+  native: Workload,
+): Promise<[number[], number[]]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  if (MODE === "blocks") {
+    while (a.length < REPS) {
+      for (const [fn, out] of [[ours, a], [native, b]] as const) {
+        await fn(); // settle into this side's steady state
+        for (let i = 0; i < BLOCK && out.length < REPS; i++) {
+          out.push(await measure(fn));
+        }
+      }
+    }
+  } else {
+    await ours();
+    await native();
+    for (let i = 0; i < REPS; i++) {
+      a.push(await measure(ours));
+      b.push(await measure(native));
+    }
+  }
+  return [a, b];
+}
+
+/**
+ * Prints a table row: the medians and their ratio, and the ratio of the
+ * fastest repetitions (the least disturbed by a shared machine).
+ */
+function printRow(
+  name: string,
+  unit: string,
+  per: number,
+  [a, b]: [number[], number[]],
+): void {
+  const ma = median(a) * per;
+  const mb = median(b) * per;
+  const fastest = Math.min(...a) / Math.min(...b);
+  console.log(
+    `| ${name} | ${ma.toFixed(2)} ${unit} | ${mb.toFixed(2)} ${unit} | ${
+      (ma / mb).toFixed(2)
+    }× | ${fastest.toFixed(2)}× |`,
+  );
 }
 
 function* switcher(): Generator<unknown, void, unknown> {
@@ -69,20 +189,47 @@ function* leaf(i: number): Generator<unknown, number, unknown> {
   return i;
 }
 
-async function runnerSpawn(): Promise<void> {
+async function runnerSpawnBurst(n: number): Promise<void> {
   await run((function* () {
+    const tasks = new Array(n);
+    for (let i = 0; i < n; i++) tasks[i] = createTask(leaf(i));
+    yield* gather(tasks);
+  })());
+}
+
+// deno-lint-ignore require-await
+const leafAsync = async (i: number) => i;
+
+async function nativeSpawnBurst(n: number): Promise<void> {
+  const ps = new Array(n);
+  for (let i = 0; i < n; i++) ps[i] = leafAsync(i);
+  await Promise.all(ps);
+}
+
+const runnerSpawn = () => runnerSpawnBurst(SPAWN);
+
+/** runnerSpawn with eager tasks: each runs its first step in createTask. */
+async function runnerSpawnEager(): Promise<void> {
+  await run((function* () {
+    getRunningLoop().setTaskFactory(eagerTaskFactory);
     const tasks = new Array(SPAWN);
     for (let i = 0; i < SPAWN; i++) tasks[i] = createTask(leaf(i));
     yield* gather(tasks);
   })());
 }
+const nativeSpawn = () => nativeSpawnBurst(SPAWN);
 
-async function nativeSpawn(): Promise<void> {
-  // deno-lint-ignore require-await
-  const leafAsync = async (i: number) => i;
-  const ps = new Array(SPAWN);
-  for (let i = 0; i < SPAWN; i++) ps[i] = leafAsync(i);
-  await Promise.all(ps);
+/** SPAWN tasks in bursts of SMALL_BURST, each burst its own `run`. */
+async function runnerSpawnSmall(): Promise<void> {
+  for (let b = 0; b < SPAWN / SMALL_BURST; b++) {
+    await runnerSpawnBurst(SMALL_BURST);
+  }
+}
+
+async function nativeSpawnSmall(): Promise<void> {
+  for (let b = 0; b < SPAWN / SMALL_BURST; b++) {
+    await nativeSpawnBurst(SMALL_BURST);
+  }
 }
 
 async function runnerTimers(): Promise<void> {
@@ -102,7 +249,16 @@ async function nativeTimers(): Promise<void> {
 }
 
 const PENDING = 100_000;
-const gc = (globalThis as { gc?: () => void }).gc;
+
+// Declared once, as a program would: a function expression per task would
+// also measure a new function, prototype and maps per task.
+function* waitOn(f: Future<void>): Generator<unknown, void, unknown> {
+  yield* f;
+}
+
+async function waitOnAsync(p: Promise<void>): Promise<void> {
+  await p;
+}
 
 /** Heap bytes per pending task: 100k tasks all waiting on one future. */
 async function runnerPendingBytes(): Promise<number> {
@@ -111,16 +267,12 @@ async function runnerPendingBytes(): Promise<number> {
     const loop = getRunningLoop();
     const never = loop.createFuture<void>();
     gc!();
-    const before = Deno.memoryUsage().heapUsed;
+    const before = heapUsed();
     const tasks = new Array(PENDING);
-    for (let i = 0; i < PENDING; i++) {
-      tasks[i] = createTask((function* () {
-        yield* never;
-      })());
-    }
+    for (let i = 0; i < PENDING; i++) tasks[i] = createTask(waitOn(never));
     yield* sleep(0); // every task has run its first step and now waits
     gc!();
-    bytes = (Deno.memoryUsage().heapUsed - before) / PENDING;
+    bytes = (heapUsed() - before) / PENDING;
     never.cancel();
     yield* gather(tasks, { returnExceptions: true });
   })());
@@ -132,12 +284,12 @@ async function nativePendingBytes(): Promise<number> {
   let release!: () => void;
   const never = new Promise<void>((r) => release = r);
   gc!();
-  const before = Deno.memoryUsage().heapUsed;
+  const before = heapUsed();
   const ps = new Array(PENDING);
-  for (let i = 0; i < PENDING; i++) ps[i] = (async () => await never)();
+  for (let i = 0; i < PENDING; i++) ps[i] = waitOnAsync(never);
   await null;
   gc!();
-  const bytes = (Deno.memoryUsage().heapUsed - before) / PENDING;
+  const bytes = (heapUsed() - before) / PENDING;
   release();
   await Promise.all(ps);
   return bytes;
@@ -167,6 +319,20 @@ const rows: Row[] = [
     native: nativeSpawn,
   },
   {
+    name: "spawn eager (100k, eagerTaskFactory)",
+    unit: "µs/task",
+    per: 1e3 / SPAWN,
+    ours: runnerSpawnEager,
+    native: nativeSpawn,
+  },
+  {
+    name: "spawn (10 × 10k tasks + gather)",
+    unit: "µs/task",
+    per: 1e3 / SPAWN,
+    ours: runnerSpawnSmall,
+    native: nativeSpawnSmall,
+  },
+  {
     name: "timers (10k sleeps 0–20 ms)",
     unit: "ms total",
     per: 1,
@@ -177,29 +343,16 @@ const rows: Row[] = [
 
 const only = args.get("only");
 console.log(
-  `@x/runner benchmark on ${navigator.userAgent}, ${REPS} reps, median`,
+  `@x/runner benchmark on ${runtime}, ${REPS} reps, median, ${
+    MODE === "blocks" ? `blocks of ${BLOCK}` : MODE
+  }`,
 );
 console.log(
-  "| workload | @x/runner | native | ratio |\n| --- | --- | --- | --- |",
+  "| workload | @x/runner | native | ratio | ratio of fastest |\n| --- | --- | --- | --- | --- |",
 );
 for (const row of rows) {
   if (only && !row.name.startsWith(only)) continue;
-  await row.ours();
-  await row.native();
-  const ours: number[] = [];
-  const native: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    // Interleave so machine noise hits both sides alike.
-    ours.push(await measure(row.ours));
-    native.push(await measure(row.native));
-  }
-  const a = median(ours) * row.per;
-  const b = median(native) * row.per;
-  console.log(
-    `| ${row.name} | ${a.toFixed(2)} ${row.unit} | ${
-      b.toFixed(2)
-    } ${row.unit} | ${(a / b).toFixed(2)}× |`,
-  );
+  printRow(row.name, row.unit, row.per, await sideBySide(row.ours, row.native));
 }
 if (!only || "memory".startsWith(only)) {
   if (typeof gc === "function") {
@@ -208,11 +361,61 @@ if (!only || "memory".startsWith(only)) {
     console.log(
       `| memory (100k pending tasks) | ${a.toFixed(0)} B/task | ${
         b.toFixed(0)
-      } B/task | ${(a / b).toFixed(2)}× |`,
+      } B/task | ${(a / b).toFixed(2)}× | – |`,
     );
   } else {
     console.log(
       "(memory row skipped: run with --v8-flags=--expose-gc, as `deno task bench` does)",
     );
+  }
+}
+
+/** A plain object with a Task's field count (12), for the floor rows. */
+class TaskSized {
+  a: unknown;
+  b: unknown = null;
+  c: unknown = null;
+  d: unknown = null;
+  e: unknown = null;
+  f: unknown = null;
+  g: unknown = null;
+  h: unknown = null;
+  i: unknown = null;
+  j: unknown = null;
+  k = 0;
+  l: unknown = null;
+  constructor(a: unknown) {
+    this.a = a;
+  }
+}
+
+/** 100k generators made, then each stepped once: no task, no loop. */
+function floorGenerators(): void {
+  const gens = new Array(SPAWN);
+  for (let i = 0; i < SPAWN; i++) gens[i] = leaf(i);
+  for (let i = 0; i < SPAWN; i++) gens[i].next();
+}
+
+/** The same, each generator held by a Task-sized object. */
+function floorWithRecords(): void {
+  const recs = new Array(SPAWN);
+  for (let i = 0; i < SPAWN; i++) recs[i] = new TaskSized(leaf(i));
+  for (let i = 0; i < SPAWN; i++) {
+    const r = recs[i];
+    r.c = (r.a as Generator<unknown, number, unknown>).next().value;
+    r.k = 2;
+  }
+}
+
+if (!only || "spawn floor".startsWith(only) || only.startsWith("spawn")) {
+  const floors: [string, () => void][] = [
+    ["spawn floor: generators only, no loop", floorGenerators],
+    [
+      "spawn floor: generators + Task-sized objects",
+      floorWithRecords,
+    ],
+  ];
+  for (const [name, fn] of floors) {
+    printRow(name, "µs/task", 1e3 / SPAWN, await sideBySide(fn, nativeSpawn));
   }
 }

@@ -9,9 +9,11 @@ import {
   createTask,
   currentTask,
   type ExceptionContext,
+  getRunningLoop,
   LookupError,
   Runner,
   sleep,
+  type Task,
   Token,
 } from "../mod.ts";
 import { withLoop } from "./_util.ts";
@@ -542,6 +544,74 @@ Deno.test("Task: the child sees the parent's values at creation; its writes are 
   });
 });
 
+Deno.test("Task: getContext() before the first step is the context the task then writes in", async () => {
+  await withLoop(async (loop) => {
+    const v = new ContextVar<string>("v", { default: "dflt" });
+    await loop.runUntilComplete((function* () {
+      v.set("main");
+      const t = createTask((function* () {
+        assert.equal(v.get(), "main");
+        v.set("child");
+        yield* sleep(0);
+      })());
+      const before = t.getContext();
+      assert.equal(before.get(v), "main");
+      yield* t;
+      assert.equal(t.getContext(), before);
+      assert.equal(before.get(v), "child");
+      assert.equal(v.get(), "main");
+    })());
+  });
+});
+
+Deno.test("Task: tasks that never write share a snapshot that later writes never reach", async () => {
+  await withLoop(async (loop) => {
+    const v = new ContextVar<number>("v", { default: 0 });
+    const log: string[] = [];
+    await loop.runUntilComplete((function* () {
+      v.set(1);
+      const child = createTask((function* () {
+        const grandchild = createTask((function* () {
+          log.push(`grandchild ${v.get()}`);
+          yield* sleep(1);
+          log.push(`grandchild later ${v.get()}`);
+        })());
+        yield* sleep(0);
+        v.set(3); // the child's first write: its own copy
+        log.push(`child ${v.get()}`);
+        yield* grandchild;
+      })());
+      v.set(2); // the parent's write after the snapshot
+      yield* child;
+      log.push(`parent ${v.get()}`);
+    })());
+    assert.deepEqual(log, [
+      "grandchild 1",
+      "child 3",
+      "grandchild later 1",
+      "parent 2",
+    ]);
+  });
+});
+
+Deno.test("Task: copyContext() in a task that never wrote is a copy", async () => {
+  await withLoop(async (loop) => {
+    const v = new ContextVar<number>("v", { default: 0 });
+    await loop.runUntilComplete((function* () {
+      v.set(1);
+      yield* createTask((function* () {
+        const copy = copyContext();
+        copy.run(() => v.set(5));
+        assert.equal(copy.get(v), 5);
+        assert.equal(v.get(), 1);
+        yield* sleep(0);
+        assert.equal(v.get(), 1);
+      })());
+      assert.equal(v.get(), 1);
+    })());
+  });
+});
+
 Deno.test("Task: default context is a fresh copy per task", async () => {
   await withLoop(async (loop) => {
     const v = new ContextVar<number>("v", { default: 0 });
@@ -638,6 +708,72 @@ Deno.test("Task: entering its own context synchronously is an Error", async () =
     })());
     assert.match(message, /^cannot enter context: .* is already entered$/);
   });
+});
+
+Deno.test("Task: its context stays entered under a nested Context.run", async () => {
+  await withLoop(async (loop) => {
+    const v = new ContextVar<string>("v", { default: "dflt" });
+    const other = new Context();
+    const seen: unknown[] = [];
+    await loop.runUntilComplete((function* () {
+      v.set("task");
+      const mine = currentTask()!.getContext();
+      other.run(() => {
+        seen.push(v.get());
+        try {
+          mine.run(() => 0);
+        } catch (e) {
+          seen.push((e as Error).message);
+        }
+      });
+      seen.push(v.get());
+      yield* sleep(0);
+      seen.push(v.get());
+    })());
+    assert.equal(seen[0], "dflt");
+    assert.match(
+      String(seen[1]),
+      /^cannot enter context: .* is already entered$/,
+    );
+    assert.deepEqual(seen.slice(2), ["task", "task"]);
+  });
+});
+
+Deno.test("Task: a step while its context is entered elsewhere is reported, not run", async () => {
+  const ctx = new Context();
+  const runner = new Runner();
+  let t: Task<void> | null = null;
+  let resumed = false;
+  await runner.run((function* () {
+    t = createTask(
+      (function* () {
+        try {
+          yield* getRunningLoop().createFuture<void>();
+        } finally {
+          resumed = true;
+        }
+      })(),
+      { context: ctx },
+    );
+    yield* sleep(0);
+  })());
+  const messages: string[] = [];
+  runner.getLoop().setExceptionHandler((_loop, c) => {
+    messages.push(
+      `${c.message}: ${(c.exception as Error | undefined)?.message}`,
+    );
+  });
+  // Synchronous dispose cancels t and steps it at once, inside ctx.run.
+  ctx.run(() => runner[Symbol.dispose]());
+  assert.equal(resumed, false);
+  assert.ok(
+    messages.some((m) =>
+      /^Exception in callback .*step\(\): cannot enter context: .* is already entered$/
+        .test(m)
+    ),
+    messages.join("\n"),
+  );
+  assert.equal(t!.done(), false);
 });
 
 Deno.test("Task: a callSoon inside a task captures the task's context", async () => {

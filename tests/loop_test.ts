@@ -15,6 +15,7 @@ import {
   TimerHandle,
 } from "../mod.ts";
 import { EventLoop, getRunningLoop } from "../loop.ts";
+import { readyFind } from "../scheduling.ts";
 
 function* nothing(): Generator<unknown, void, unknown> {}
 
@@ -726,6 +727,60 @@ Deno.test("loop: a popped handle reinserted while running runs in the next itera
   });
   await loop.runUntilComplete(sleep(2));
   assert.deepEqual(seen, ["first", "later", "early"]);
+  loop.close();
+});
+
+Deno.test("loop: readyPop of a task's step gives a handle that runs the step", async () => {
+  const loop = new EventLoop();
+  const seen: string[] = [];
+  // deno-lint-ignore require-yield
+  const t = loop.createTask((function* () {
+    seen.push("step");
+  })());
+  // The task is its own queue entry; popping it makes the handle.
+  const h = loop.readyPop();
+  assert.ok(h instanceof Handle);
+  assert.match(
+    String(h),
+    /^<Handle <Task pending name='Task-\d+'>\.step\(\)>$/,
+  );
+  assert.equal(loop.readyLen(), 0);
+  loop.callSoon(() => seen.push("cb"));
+  loop.readyInsert(1, h);
+  await loop.runUntilComplete(t);
+  assert.deepEqual(seen, ["cb", "step"]);
+  loop.close();
+});
+
+Deno.test("loop: readyPop of a done future's queued callback gives a handle that runs it", async () => {
+  const loop = new EventLoop();
+  const f = loop.createFuture<number>();
+  f.setResult(1);
+  const g = gather([f]); // its done callback on f is queued at once
+  assert.equal(loop.readyLen(), 1);
+  const h = loop.readyPop();
+  assert.ok(h instanceof Handle);
+  assert.match(String(h), /^<Handle \w+\(\)>$/);
+  await loop.runUntilComplete(sleep(1));
+  assert.equal(g.done(), false, "the callback was taken out of the queue");
+  loop.readyInsert(0, h);
+  assert.deepEqual(await loop.runUntilComplete(g), [1]);
+  loop.close();
+});
+
+Deno.test("loop: cancelling the handle of a queued task step keeps the step from running", async () => {
+  const loop = new EventLoop();
+  let ran = false;
+  // deno-lint-ignore require-yield
+  const t = loop.createTask((function* () {
+    ran = true;
+  })());
+  const h = readyFind(t)!;
+  h.cancel();
+  assert.equal(readyFind(t), null);
+  await loop.runUntilComplete(sleep(1));
+  assert.equal(ran, false);
+  assert.equal(t.done(), false);
   loop.close();
 });
 
