@@ -181,6 +181,10 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       await cancelAllTasks(loop);
       await loop.shutdownAsyncgens();
+      // asyncio's close() then runs the loop until shutdown_default_executor()
+      // is done. There is no executor here, but the run is kept, so the
+      // callbacks the last tasks scheduled get the same loop iterations.
+      await loop.runUntilComplete(noDefaultExecutor());
     } finally {
       this.#finishClose(loop);
     }
@@ -254,7 +258,9 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
-      if (tasks.length > 0) loop._runSync(10_000);
+      // Run even with no task left, as close() does: callbacks the last
+      // tasks scheduled still run.
+      loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {
@@ -320,6 +326,9 @@ export class Runner implements Disposable, AsyncDisposable {
     }
   }
 }
+
+/** asyncio's `shutdown_default_executor()` when there is no executor. */
+function* noDefaultExecutor(): Coroutine<void> {}
 
 /** Cancels every pending task of `loop` and waits for them (asyncio's). */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {

@@ -547,12 +547,8 @@ function stepTask(task: Task<unknown>): void {
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
-      // asyncio's wakeup passes the awaited future's CancelledError in, so
-      // its message (the first cancel's) wins over a later cancel's.
-      const w = task._futWaiter;
-      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
-        ? w._makeCancelledError()
-        : task._makeCancelledError();
+      const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
+      exc = fromWaiter ?? task._makeCancelledError();
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -597,6 +593,23 @@ function stepTask(task: Task<unknown>): void {
     return;
   }
   handleYield(task, r.value);
+}
+
+/**
+ * The error asyncio's `Task.__wakeup` hands a task that must cancel: the
+ * awaited future's CancelledError, whether the future was cancelled or
+ * failed with one, so its message wins over the task's own cancel. Reads the
+ * outcome as `__wakeup`'s `future.result()` does (retrieving an exception).
+ * Only the cancel path of a step calls this.
+ */
+function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
+  const w = task._futWaiter;
+  if (w === null || w._state === PENDING) return null;
+  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (!w._failed) return null;
+  w._retrieved();
+  const e = w._exception;
+  return e instanceof CancelledError ? e : null;
 }
 
 /**
@@ -708,10 +721,12 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 }
 
 /**
- * The tasks of `loop` (the running loop by default) that are not done.
+ * The tasks of `loop` (the running loop by default) that are not done, in
+ * the order they were created (oldest first; asyncio's set has no promised
+ * order).
  *
  * @param loop The loop to ask.
- * @returns A new set.
+ * @returns A new set, iterated oldest first.
  * @throws {Error} `no running event loop` when no loop is given or running.
  *
  * @example
@@ -1016,6 +1031,12 @@ export function gather(
   // A coroutine given twice must become one task; futures need no map (one
   // done callback per position counts the same).
   let coroToFut: Map<unknown, Future<unknown>> | null = null;
+  // As asyncio's, each child's done callback is attached as the child is
+  // made (a done child's callback is queued before the later children's
+  // first steps); the outer future is made last.
+  let outer: GatheringFuture<unknown[]> | null = null;
+  let finished = 0;
+  const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
   for (let i = 0; i < total; i++) {
@@ -1035,12 +1056,12 @@ export function gather(
     }
     loop ??= fut._loop;
     children[i] = fut;
+    fut._addCallback(onChildDone, ctx);
   }
-  const outer = new GatheringFuture<unknown[]>(children, loop!);
-  let finished = 0;
-  const onChildDone = (fut: Future<unknown>): void => {
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  function onChildDone(fut: Future<unknown>): void {
     finished++;
-    if (outer._state !== PENDING) {
+    if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
     }
@@ -1069,8 +1090,6 @@ export function gather(
       if (outer._cancelRequested) outer._reject(fut._makeCancelledError());
       else outer._resolve(results);
     }
-  };
-  const ctx = contextState.internal as Context;
-  for (let i = 0; i < total; i++) children[i]._addCallback(onChildDone, ctx);
+  }
   return outer;
 }
