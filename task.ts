@@ -936,10 +936,13 @@ export interface GatherOptions {
 class GatheringFuture<T> extends Future<T> {
   _children: Future<unknown>[];
   _cancelRequested: boolean;
+  /** The message of the cancel() that cancelled the children. */
+  _cancelRequestMsg: string | undefined;
   constructor(children: Future<unknown>[], loop: EventLoop) {
     super({ loop });
     this._children = children;
     this._cancelRequested = false;
+    this._cancelRequestMsg = undefined;
   }
   override cancel(msg?: string): boolean {
     this._retrieved();
@@ -948,7 +951,10 @@ class GatheringFuture<T> extends Future<T> {
     for (const child of this._children) {
       if (child.cancel(msg)) ret = true;
     }
-    if (ret) this._cancelRequested = true;
+    if (ret) {
+      this._cancelRequested = true;
+      this._cancelRequestMsg = msg;
+    }
     return ret;
   }
 }
@@ -1087,8 +1093,18 @@ export function gather(
         }
         return f._result;
       });
-      if (outer._cancelRequested) outer._reject(fut._makeCancelledError());
-      else outer._resolve(results);
+      if (outer._cancelRequested) {
+        // The cancel's message is kept: asyncio takes the error of the last
+        // child in argument order, which loses it when that child was not
+        // cancelled (a deliberate difference, see README).
+        outer._reject(
+          fut._state === CANCELLED
+            ? fut._makeCancelledError()
+            : new CancelledError(outer._cancelRequestMsg),
+        );
+      } else {
+        outer._resolve(results);
+      }
     }
   }
   return outer;

@@ -10,14 +10,18 @@ import assert from "node:assert/strict";
 import {
   allTasks,
   CancelledError,
+  ContextVar,
   type Coroutine,
   createTask,
   currentTask,
+  EventLoop,
+  type ExceptionContext,
   gather,
   getRunningLoop,
   run,
   sleep,
 } from "../mod.ts";
+import { asCompleted, waitFor } from "../combinators.ts";
 
 const log: string[] = [];
 
@@ -169,6 +173,32 @@ Deno.test("fidelity 2: variant with two more tasks", async () => {
   ]);
 });
 
+Deno.test("fidelity 2: a gather refused at a later argument leaves the earlier children's callbacks harmless", async () => {
+  // asyncio's bpo-46672: the callbacks attached before the error find no
+  // outer future and only mark their child's outcome retrieved.
+  const other = new EventLoop();
+  const reports: ExceptionContext[] = [];
+  try {
+    const got = await run((function* () {
+      getRunningLoop().setExceptionHandler((_l, ctx) => reports.push(ctx));
+      const failing = createTask((function* (): Coroutine<never> {
+        throw new Error("boom");
+      })());
+      assert.throws(
+        () => gather([failing, other.createFuture<number>()]),
+        /different loop/,
+      );
+      yield* sleep(0);
+      yield* sleep(0);
+      return failing.done();
+    })());
+    assert.equal(got, true);
+  } finally {
+    other.close();
+  }
+  assert.deepEqual(reports, []);
+});
+
 // ---- 3. Runner.close() runs the loop as CPython's does: after cancelling
 // what is left it runs run_until_complete(shutdown_asyncgens()) and
 // run_until_complete(shutdown_default_executor()), two iterations each, even
@@ -307,4 +337,75 @@ Deno.test("fidelity 4: variant with two more tasks", async () => {
     "t4:C()",
     "run=main",
   ]);
+});
+
+// ---- 5.-8.: deliberate differences, listed in README's "From asyncio:
+// deliberate differences"; these pin down what the README says.
+
+Deno.test("difference 5: waitFor runs a coroutine in the caller's task and context (3.12)", async () => {
+  const v = new ContextVar<string>("v", { default: "unset" });
+  const got = await run((function* () {
+    yield* waitFor(
+      (function* () {
+        yield* sleep(0);
+        v.set("inner");
+      })(),
+      1000,
+    );
+    return v.get(); // 3.11: "unset" (the inner task had its own context)
+  })());
+  assert.equal(got, "inner");
+});
+
+Deno.test("difference 7: gather cancelled from outside keeps the cancel's message", async () => {
+  const got = await run((function* () {
+    const out: string[] = [];
+    // The last child had finished already (CPython 3.11-3.13: C()).
+    const done = createTask((function* () {
+      return "done";
+    })());
+    yield* sleep(0);
+    const g1 = gather([createTask(sleep(1000)), done], {
+      returnExceptions: true,
+    });
+    yield* sleep(0);
+    g1.cancel("m1");
+    try {
+      yield* g1;
+    } catch (e) {
+      out.push(fmt(e));
+    }
+    // The only child caught the cancellation and returned (CPython: C()).
+    const g2 = gather([createTask((function* () {
+      try {
+        yield* sleep(1000);
+      } catch {
+        return "caught";
+      }
+    })())], { returnExceptions: true });
+    yield* sleep(0);
+    g2.cancel("m2");
+    try {
+      yield* g2;
+    } catch (e) {
+      out.push(fmt(e));
+    }
+    return out;
+  })());
+  assert.deepEqual(got, ["C(m1)", "C(m2)"]);
+});
+
+Deno.test("difference 8: asCompleted yields futures that are done already in input order", async () => {
+  const got = await run((function* () {
+    const loop = getRunningLoop();
+    const fs = ["c", "a", "d", "b"].map((x) => {
+      const f = loop.createFuture<string>();
+      f.setResult(x);
+      return f;
+    });
+    const out: string[] = [];
+    for (const next of asCompleted(fs)) out.push(yield* next);
+    return out;
+  })());
+  assert.deepEqual(got, ["c", "a", "d", "b"]);
 });
