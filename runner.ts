@@ -158,8 +158,11 @@ export class Runner implements Disposable, AsyncDisposable {
    * Closes the runner: cancels the tasks still pending and waits for them
    * (failures other than cancellation are reported to the loop's exception
    * handler as `unhandled exception during run() shutdown`), finalizes
-   * async generators and closes the loop. Closing a runner that was never
-   * used, or twice, does nothing.
+   * async generators and closes the loop. As asyncio's, it runs the loop
+   * for the async generators and for the default executor's shutdown even
+   * when there is nothing to do (two iterations each), so callbacks the
+   * last tasks scheduled still run. Closing a runner that was never used,
+   * or twice, does nothing.
    *
    * @returns A promise that settles when done.
    *

@@ -23,6 +23,83 @@ import {
 } from "../mod.ts";
 import { asCompleted, waitFor } from "../combinators.ts";
 
+/**
+ * CPython 3.11.7's logs, keyed by twin (`tests/fidelity/<key>.py`) and by
+ * program, exactly as the twins print them (for shutdown_cancel_order, its
+ * "creation_order" half). The last test checks them against the twins
+ * where python3 is 3.11.7.
+ */
+const CPYTHON = {
+  "cancelled_error_kept": {
+    "minimal": [
+      "t3:gather=C(m6)",
+      "run=main",
+    ],
+    "variant": [
+      "t3:gather=C(m6)",
+      "t4:gather=C(m7)",
+      "t4:after",
+      "run=main",
+    ],
+  },
+  "gather_callback_order": {
+    "minimal": [
+      "main:gather=boom1",
+      "g1:s0",
+      "run=main",
+    ],
+    "variant": [
+      "g2:start",
+      "main:gather=boom1",
+      "g1:s0",
+      "g2:s0",
+      "run=main",
+    ],
+  },
+  "close_runs_loop": {
+    "minimal": [
+      "t1:soon cb1",
+      "cb:cb1",
+      "run=main",
+    ],
+    "variant": [
+      "t1:soon cb1",
+      "cb:cb1",
+      "cb:chain0",
+      "t2:cancelled",
+      "cb:chain1",
+      "spin:0",
+      "cb:chain2",
+      "spin:1",
+      "cb:chain3",
+      "spin:2",
+      "cb:chain4",
+      "spin:3",
+      "cb:chain5",
+      "spin:4",
+      "cb:chain6",
+      "spin:5",
+      "run=main",
+    ],
+  },
+  "shutdown_cancel_order": {
+    "minimal": [
+      "all=main,t1,t2",
+      "t1:C()",
+      "t2:C()",
+      "run=main",
+    ],
+    "variant": [
+      "all=main,t1,t2,t3,t4",
+      "t1:C()",
+      "t2:C()",
+      "t3:cancelled",
+      "t4:C()",
+      "run=main",
+    ],
+  },
+};
+
 const log: string[] = [];
 
 function fmt(e: unknown): string {
@@ -63,7 +140,7 @@ Deno.test("fidelity 1: a cancelled task resumed by a CancelledError failure keep
     createTask(t3(), { name: "t3" });
     return "main"; // run() then cancels t3 at shutdown
   });
-  assert.deepEqual(got, ["t3:gather=C(m6)", "run=main"]);
+  assert.deepEqual(got, CPYTHON.cancelled_error_kept.minimal);
 });
 
 Deno.test("fidelity 1: variant with two more tasks", async () => {
@@ -100,12 +177,7 @@ Deno.test("fidelity 1: variant with two more tasks", async () => {
     createTask(t4(), { name: "t4" });
     return "main";
   });
-  assert.deepEqual(got, [
-    "t3:gather=C(m6)",
-    "t4:gather=C(m7)",
-    "t4:after",
-    "run=main",
-  ]);
+  assert.deepEqual(got, CPYTHON.cancelled_error_kept.variant);
 });
 
 // ---- 2. gather() attaches each child's done callback as it goes, in
@@ -132,7 +204,7 @@ Deno.test("fidelity 2: gather queues a done child's callback before later childr
     }
     return "main";
   });
-  assert.deepEqual(got, ["main:gather=boom1", "g1:s0", "run=main"]);
+  assert.deepEqual(got, CPYTHON.gather_callback_order.minimal);
 });
 
 Deno.test("fidelity 2: variant with two more tasks", async () => {
@@ -164,13 +236,7 @@ Deno.test("fidelity 2: variant with two more tasks", async () => {
     }
     return "main";
   });
-  assert.deepEqual(got, [
-    "g2:start",
-    "main:gather=boom1",
-    "g1:s0",
-    "g2:s0",
-    "run=main",
-  ]);
+  assert.deepEqual(got, CPYTHON.gather_callback_order.variant);
 });
 
 Deno.test("fidelity 2: a gather refused at a later argument leaves the earlier children's callbacks harmless", async () => {
@@ -215,7 +281,7 @@ Deno.test("fidelity 3: callbacks scheduled by the last tasks run at close", asyn
     createTask(t1(), { name: "t1" });
     return "main";
   });
-  assert.deepEqual(got, ["t1:soon cb1", "cb:cb1", "run=main"]);
+  assert.deepEqual(got, CPYTHON.close_runs_loop.minimal);
 });
 
 Deno.test("fidelity 3: variant with two more tasks (iterations counted)", async () => {
@@ -256,25 +322,7 @@ Deno.test("fidelity 3: variant with two more tasks (iterations counted)", async 
     return "main";
   });
   // spin, spawned while t2 is cancelled at shutdown, gets 6 steps.
-  assert.deepEqual(got, [
-    "t1:soon cb1",
-    "cb:cb1",
-    "cb:chain0",
-    "t2:cancelled",
-    "cb:chain1",
-    "spin:0",
-    "cb:chain2",
-    "spin:1",
-    "cb:chain3",
-    "spin:2",
-    "cb:chain4",
-    "spin:3",
-    "cb:chain5",
-    "spin:4",
-    "cb:chain6",
-    "spin:5",
-    "run=main",
-  ]);
+  assert.deepEqual(got, CPYTHON.close_runs_loop.variant);
 });
 
 // ---- 4. leftover tasks are cancelled in creation order at shutdown, and
@@ -305,7 +353,7 @@ Deno.test("fidelity 4: shutdown cancels the oldest task first", async () => {
     log.push(allNames());
     return "main";
   });
-  assert.deepEqual(got, ["all=main,t1,t2", "t1:C()", "t2:C()", "run=main"]);
+  assert.deepEqual(got, CPYTHON.shutdown_cancel_order.minimal);
 });
 
 Deno.test("fidelity 4: variant with two more tasks", async () => {
@@ -329,14 +377,7 @@ Deno.test("fidelity 4: variant with two more tasks", async () => {
     log.push(allNames());
     return "main";
   });
-  assert.deepEqual(got, [
-    "all=main,t1,t2,t3,t4",
-    "t1:C()",
-    "t2:C()",
-    "t3:cancelled",
-    "t4:C()",
-    "run=main",
-  ]);
+  assert.deepEqual(got, CPYTHON.shutdown_cancel_order.variant);
 });
 
 // ---- 5.-8.: deliberate differences, listed in README's "From asyncio:
@@ -409,3 +450,45 @@ Deno.test("difference 8: asCompleted yields futures that are done already in inp
   })());
   assert.deepEqual(got, ["c", "a", "d", "b"]);
 });
+
+// ---- the expected logs above are what the twins print
+
+Deno.test("fidelity: CPYTHON is what the Python twins print on CPython 3.11.7", async () => {
+  const why = await whyNoPython();
+  if (why !== null) {
+    console.log(`fidelity twins: skipped (${why})`);
+    return;
+  }
+  for (const twin of Object.keys(CPYTHON) as (keyof typeof CPYTHON)[]) {
+    const script = new URL(`./fidelity/${twin}.py`, import.meta.url).pathname;
+    const out = await new Deno.Command("python3", {
+      args: [script],
+      stdout: "piped",
+      stderr: "null", // "Task was destroyed but it is pending!" and the like
+    }).output();
+    assert.ok(out.success, `python3 ${script} failed`);
+    const printed = JSON.parse(new TextDecoder().decode(out.stdout));
+    const expected = twin === "shutdown_cancel_order"
+      ? printed.creation_order
+      : printed;
+    assert.deepEqual(CPYTHON[twin], expected, `tests/fidelity/${twin}.py`);
+  }
+});
+
+/** Null when `python3` is CPython 3.11.7 and can be run, else why not. */
+async function whyNoPython(): Promise<string | null> {
+  if (typeof Deno === "undefined" || typeof Deno.Command !== "function") {
+    return "needs Deno to run python3";
+  }
+  try {
+    const out = await new Deno.Command("python3", {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const version = new TextDecoder().decode(out.stdout).trim();
+    return version === "Python 3.11.7" ? null : `python3 is ${version}`;
+  } catch (e) {
+    return `python3 cannot be run: ${e instanceof Error ? e.message : e}`;
+  }
+}
