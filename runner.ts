@@ -262,8 +262,8 @@ export class Runner implements Disposable, AsyncDisposable {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
       // Run even with no task left, as close() does: callbacks the last
-      // tasks scheduled still run.
-      loop._runSync(10_000);
+      // tasks scheduled still run (a loop closed by the user has none).
+      if (tasks.length > 0 || !loop.isClosed()) loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {

@@ -1029,3 +1029,16 @@ Deno.test("Runner[Symbol.dispose]: runs the callbacks the last tasks scheduled, 
   }
   assert.deepEqual(log, ["task", "cb"]);
 });
+
+Deno.test("Runner.close: a loop the user closed fails close() as asyncio's does; dispose does not", async () => {
+  const runner = new Runner();
+  await runner.run(nothing());
+  runner.getLoop().close();
+  await assert.rejects(runner.close(), /Event loop is closed/);
+  assert.throws(() => runner.getLoop(), /Runner is closed/);
+  {
+    using other = new Runner();
+    await other.run(nothing());
+    other.getLoop().close();
+  }
+});
