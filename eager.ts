@@ -601,6 +601,13 @@ function* delegate<T>(
       try {
         value = yield out;
       } catch (e) {
+        // asynkit's coro_iter: closing us closes the inner coroutine (it
+        // may clean up, but not yield) and the GeneratorExit goes on up.
+        if (e instanceof GeneratorExit) {
+          finished = true;
+          closeCoro(coro as Coroutine<unknown>, ctx);
+          throw e;
+        }
         mode = 1;
         value = e;
       }

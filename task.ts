@@ -53,7 +53,7 @@ import {
   NO_EXC,
 } from "./_future_bits.ts";
 import { taskHooks } from "./_task_hooks.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 
@@ -730,8 +730,13 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return (loop ?? getRunningLoop())._tasks;
 }
 
-// sleep(0): one shared iterator that yields undefined once. The task resumes
-// it with WAKE, so it needs no state and allocates nothing.
+// sleep(0) inside a running loop: one shared object, so the task path
+// allocates nothing. A task driving it directly resumes it with WAKE. Under
+// `yield*` it is replaced by SLEEP0_DELEGATED, whose start is recognized by
+// the [Symbol.iterator]() call yield* makes right before it (nothing runs in
+// between), so any later resume, a plain next() included, finishes it: the
+// second send(None) of CPython's bare yield. Outside a loop (a hand-written
+// driver), and with a value, each call gets its own one-shot Sleep0.
 const YIELD_BARE: IteratorResult<unknown, never> = {
   value: undefined,
   done: false,
@@ -740,23 +745,65 @@ const DONE_BARE: IteratorResult<unknown, undefined> = {
   value: undefined,
   done: true,
 };
+let sleep0Armed = false;
 
-class Sleep0<T> {
-  _value: T;
-  _done: IteratorResult<unknown, T>;
-  constructor(value: T) {
-    this._value = value;
-    this._done = value === undefined
-      ? DONE_BARE as IteratorResult<unknown, T>
-      : { value, done: true };
-  }
-  next(v?: unknown): IteratorResult<unknown, T> {
-    return v === WAKE ? this._done : YIELD_BARE;
+class SharedSleep0 {
+  next(v?: unknown): IteratorResult<unknown, undefined> {
+    return v === WAKE ? DONE_BARE : YIELD_BARE;
   }
   throw(e: unknown): never {
     throw e;
   }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    return { value, done: true };
+  }
+  [Symbol.iterator](): DelegatedSleep0 {
+    sleep0Armed = true;
+    return SLEEP0_DELEGATED;
+  }
+}
+
+class DelegatedSleep0 {
+  next(_v?: unknown): IteratorResult<unknown, undefined> {
+    if (!sleep0Armed) return DONE_BARE;
+    sleep0Armed = false;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    sleep0Armed = false;
+    throw e;
+  }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    sleep0Armed = false;
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    sleep0Armed = true;
+    return this;
+  }
+}
+
+const SLEEP0_DELEGATED = new DelegatedSleep0();
+const SLEEP0 = new SharedSleep0() as unknown as Coroutine<undefined>;
+
+class Sleep0<T> {
+  _started: boolean;
+  _done: IteratorResult<unknown, T>;
+  constructor(value: T) {
+    this._started = false;
+    this._done = { value, done: true };
+  }
+  next(_v?: unknown): IteratorResult<unknown, T> {
+    if (this._started) return this._done;
+    this._started = true;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    this._started = true;
+    throw e;
+  }
   return(value: T): IteratorResult<unknown, T> {
+    this._started = true;
     return { value, done: true };
   }
   [Symbol.iterator](): this {
@@ -764,14 +811,13 @@ class Sleep0<T> {
   }
 }
 
-const SLEEP0 = new Sleep0<undefined>(undefined) as unknown as Coroutine<
-  undefined
->;
-
 /**
  * Suspends the current task for `ms` milliseconds, then returns `value`.
  * `sleep(0)` (or any delay of 0 or less) is the fast path: it yields to the
- * loop once, so every other ready task runs before this one resumes.
+ * loop once, so every other ready task runs before this one resumes. Like
+ * CPython's bare yield, `yield* sleep(0)` finishes on the next resume from
+ * any driver (a hand-written `next()` loop too); a Task that drives
+ * `sleep(0)` itself (`createTask(sleep(0))`) takes two steps.
  *
  * @param ms The delay in milliseconds.
  * @param value What to return.
@@ -798,7 +844,9 @@ export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
   }
   if (ms > 0) return sleepTimer(ms, value as T);
   if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
-  if (value === undefined) return SLEEP0 as Coroutine<T>;
+  if (value === undefined && runningState.loop !== null) {
+    return SLEEP0 as Coroutine<T>;
+  }
   return new Sleep0(value) as unknown as Coroutine<T>;
 }
 

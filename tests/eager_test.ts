@@ -1,5 +1,6 @@
 // deno-lint-ignore-file require-yield -- coroutines that finish in one step are test cases here
 import assert from "node:assert/strict";
+import { returnsOnClose } from "./_util.ts";
 import {
   CancelledError,
   type Context,
@@ -999,4 +1000,65 @@ Deno.test("probe: a child awaiting a future the parent resolves at once", async 
     })());
     assert.equal(log.join(" "), want, name);
   }
+});
+
+// ---- GeneratorExit through the delegating drivers (asynkit
+// TestCoroIter::test_raw_generator_exit) ------------------------------------
+
+Deno.test("coroIter: GeneratorExit closes the inner coroutine and goes on up", () => {
+  let step = 0;
+  function* inner(): Coroutine<void> {
+    try {
+      step = 1;
+      yield* sleep(0);
+    } catch (e) {
+      assert.ok(e instanceof GeneratorExit);
+    }
+    step = 2;
+  }
+  function* helper(): Coroutine<void> {
+    yield* coroIter(inner());
+  }
+  const c = helper();
+  c.next();
+  assert.equal(step, 1);
+  assert.throws(() => c.throw(new GeneratorExit()), GeneratorExit);
+  assert.equal(step, 2);
+  // The outer one is finished: closing it again is a no-op.
+  assert.deepEqual(c.next(), { value: undefined, done: true });
+});
+
+Deno.test("coroIter: an outer CoroStart closes through it", () => {
+  const log: string[] = [];
+  function* inner(): Coroutine<void> {
+    try {
+      yield* sleep(0);
+    } catch {
+      log.push("inner closed"); // and returns
+    }
+  }
+  function* outer(): Coroutine<void> {
+    try {
+      yield* coroIter(inner());
+    } finally {
+      log.push("outer closed");
+    }
+    log.push("outer carried on"); // must not happen
+  }
+  const cs = new CoroStart(outer());
+  cs.close();
+  assert.deepEqual(log, ["inner closed", "outer closed"]);
+});
+
+Deno.test("yield* coroStart: GeneratorExit closes the started coroutine", () => {
+  const log: string[] = [];
+  function* outer(): Coroutine<void> {
+    const r = yield* new CoroStart(
+      returnsOnClose(log, (e) => e instanceof GeneratorExit),
+    );
+    log.push(`outer carried on with ${r}`); // must not happen
+  }
+  const cs = new CoroStart(outer());
+  cs.close();
+  assert.deepEqual(log, ["exit"]);
 });
