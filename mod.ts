@@ -40,6 +40,7 @@ export {
   ContextVar,
   type ContextVarOptions,
   copyContext,
+  getCurrentContext,
   LookupError,
   Token,
 } from "./context.ts";
@@ -136,6 +137,10 @@ export {
   QueueShutDown,
 } from "./queues.ts";
 export {
+  type Cancellable,
+  Cancelling,
+  cancelling,
+  type CancellingOptions,
   coroAwait,
   coroEager,
   coroIsDone,
@@ -147,6 +152,8 @@ export {
   type CoroState,
   coroState,
   eager,
+  eagerCtx,
+  type EagerCtxOptions,
   type EagerOptions,
   eagerTaskFactory,
   funcEager,
@@ -168,6 +175,7 @@ export {
   createTaskDescend,
   type CreateTaskOptions,
   createTaskStart,
+  getReadyQueue,
   readyFind,
   type ReadyFindOptions,
   readyRemove,
@@ -176,6 +184,7 @@ export {
   sleepInsert,
   SynchronousAbort,
   SynchronousError,
+  taskFromHandle,
   taskIsBlocked,
   taskIsRunnable,
   taskReinsert,

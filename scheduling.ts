@@ -44,7 +44,7 @@ import {
 } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
-import type { Handle } from "./_handle.ts";
+import { Handle } from "./_handle.ts";
 import { getRunningLoop } from "./_running.ts";
 import { PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
@@ -131,6 +131,68 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
     }
   }
   throw new RangeError("handle not in queue");
+}
+
+/**
+ * The task whose step `handle` runs (asynkit's `task_from_handle`), or
+ * `null` for any other callback or a cancelled handle.
+ *
+ * @param handle A handle, as {@linkcode getReadyQueue} or `loop.readyPop`
+ * give them.
+ * @returns The task or `null`.
+ * @throws {TypeError} When `handle` is not a Handle.
+ *
+ * @example
+ * ```ts
+ * import { createTask, getRunningLoop, run, sleep } from "@x/runner";
+ * import { getReadyQueue, taskFromHandle } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(0));
+ *   getRunningLoop().callSoon(() => {});
+ *   const [a, b] = getReadyQueue();
+ *   assert.equal(taskFromHandle(a), t);
+ *   assert.equal(taskFromHandle(b), null);
+ *   yield* t;
+ * })());
+ * ```
+ */
+export function taskFromHandle(handle: Handle): Task<unknown> | null {
+  if (!(handle instanceof Handle)) {
+    throw new TypeError(
+      `taskFromHandle() expects a Handle, got ${describe(handle)}`,
+    );
+  }
+  return handle._stepOf();
+}
+
+/**
+ * The ready queue of `loop` as handles, in the order they will run
+ * (asynkit's `get_ready_queue`): a new array; the handles are the queue's
+ * own, so cancelling one or passing it to `readyRemove` acts on the queue.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns The handles.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "@x/runner";
+ * import { getReadyQueue } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const h = getRunningLoop().callSoon(() => {});
+ *   assert.deepEqual(getReadyQueue(), [h]);
+ * })());
+ * ```
+ */
+export function getReadyQueue(loop?: EventLoop): Handle[] {
+  const l = loop ?? getRunningLoop();
+  const n = l._ready.length;
+  const out: Handle[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = l._readyHandleAt(i);
+  return out;
 }
 
 /**

@@ -65,20 +65,22 @@ export interface TaskOptions {
   name?: string;
   /** The context the task runs in; a copy of the current one by default. */
   context?: Context;
+  /**
+   * Python's `eager_start` (3.12's Task, 3.14's `create_task`, asynkit's
+   * `create_task(eager_start=True)`): when the loop is running, the first
+   * step runs now, inside the call, instead of on the next iteration; a
+   * coroutine that finishes without waiting gives a task that is done
+   * already. `createTask` honours it whatever task factory is set. (Falls
+   * back to a normal start when the task's context is the one being
+   * executed.)
+   */
+  eagerStart?: boolean;
 }
 
 /** Options of the {@linkcode Task} constructor. */
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
-  /**
-   * Python 3.12's `eager_start`: when the loop is running, the first step
-   * runs now, inside the constructor, instead of on the next iteration; a
-   * coroutine that finishes without waiting gives a task that is done
-   * already. (Falls back to a normal start when the task's context is the
-   * one being executed.)
-   */
-  eagerStart?: boolean;
 }
 
 /** A value a coroutine can `yield*` on: a Future (or Task) or a coroutine. */
@@ -277,6 +279,23 @@ export class Task<T> extends Future<T> {
   set _pendingExc(e: unknown) {
     if (e === NO_EXC && this._extra === null) return;
     this._extraFields().pendingExc = e;
+  }
+
+  /**
+   * @internal Starts eagerly a task whose first step is still the last
+   * entry of the ready queue (one a task factory made for `createTask(coro,
+   * { eagerStart: true })`), under the constructor's conditions.
+   */
+  _eagerStartQueued(): void {
+    const loop = this._loop;
+    const n = loop._ready.length;
+    if (
+      this._state !== PENDING || this._started || !loop._onStack || n === 0 ||
+      loop._ready.at(n - 1) !== this ||
+      (this._context instanceof Context && isEntered(this._context))
+    ) return;
+    loop.readyPop(-1);
+    this._eagerStart();
   }
 
   /** @internal Runs the first step now, with this task as the current one. */

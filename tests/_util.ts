@@ -1,7 +1,7 @@
 // Small helpers shared by the test files.
 
 import assert from "node:assert/strict";
-import { type Coroutine, EventLoop, run, sleep } from "../mod.ts";
+import { type Coroutine, EventLoop, type Future, run, sleep } from "../mod.ts";
 
 /** Runs `fn()` as the main task of a fresh loop (`run`). */
 export function main<T>(fn: () => Coroutine<T>): Promise<T> {
@@ -9,7 +9,9 @@ export function main<T>(fn: () => Coroutine<T>): Promise<T> {
 }
 
 /** Runs `body` and returns what it threw (fails if it did not throw). */
-export function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
+export function* catching(
+  body: Coroutine<unknown> | Future<unknown>,
+): Coroutine<unknown> {
   try {
     yield* body;
   } catch (e) {

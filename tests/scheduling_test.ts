@@ -18,6 +18,7 @@ import {
   coroDrive,
   createTaskDescend,
   createTaskStart,
+  getReadyQueue,
   readyFind,
   readyRemove,
   readyTasks,
@@ -25,6 +26,7 @@ import {
   sleepInsert,
   SynchronousAbort,
   SynchronousError,
+  taskFromHandle,
   taskIsBlocked,
   taskIsRunnable,
   taskReinsert,
@@ -655,4 +657,34 @@ Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", 
 
 Deno.test("awaitSync: not a coroutine is a TypeError", () => {
   assert.throws(() => awaitSync(42 as never), TypeError);
+});
+
+// ---- getReadyQueue / taskFromHandle (asynkit loop.extensions) -------------
+
+Deno.test("getReadyQueue and taskFromHandle: tasks and plain callbacks", async () => {
+  await run((function* () {
+    const loop = getRunningLoop();
+    const a = createTask(sleep(0));
+    const h = loop.callSoon(() => {});
+    const b = createTask(sleep(0));
+    const q = getReadyQueue();
+    assert.equal(q.length, 3);
+    assert.deepEqual(q.map(taskFromHandle), [a, null, b]);
+    assert.equal(q[1], h);
+    // The handles are the queue's own: readyRemove and readyInsert take them.
+    readyRemove(q[2]);
+    assert.deepEqual(readyTasks(), [a]);
+    loop.readyInsert(0, q[2]);
+    assert.deepEqual(readyTasks(), [b, a]);
+    assert.equal(getReadyQueue(loop).length, 3);
+    // A cancelled handle stands for no task.
+    h.cancel();
+    assert.equal(taskFromHandle(h), null);
+    assert.throws(
+      () => taskFromHandle(a as never),
+      /taskFromHandle\(\) expects a Handle/,
+    );
+    yield* a;
+    yield* b;
+  })());
 });

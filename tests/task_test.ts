@@ -22,6 +22,7 @@ import {
   run,
   sleep,
   Task,
+  type TaskOptions,
 } from "../mod.ts";
 
 // ---------------------------------------------------------------- helpers
@@ -1546,4 +1547,52 @@ Deno.test("sleep(0) under a hand-written driver inside a task", async () => {
     yield* other;
   })());
   assert.deepEqual(log, ["inner resumed", "other", "outer resumed"]);
+});
+
+Deno.test("createTask(coro, { eagerStart: true }): with no factory and with any factory", async () => {
+  for (
+    const factory of [
+      null,
+      (l: EventLoop, c: Coroutine<unknown>, o?: TaskOptions) =>
+        new Task(c, { ...o, loop: l }),
+      // A factory that drops the options: eagerStart is still honoured.
+      (l: EventLoop, c: Coroutine<unknown>) => new Task(c, { loop: l }),
+    ]
+  ) {
+    const log: string[] = [];
+    await run((function* () {
+      getRunningLoop().setTaskFactory(factory);
+      const t = createTask(
+        (function* () {
+          log.push(`child ${currentTask()!.getName()}`);
+          yield* sleep(0);
+          log.push("child resumes");
+          return 1;
+        })(),
+        { eagerStart: true, name: "kid" },
+      );
+      log.push("parent");
+      const quick = createTask(
+        (function* () {
+          return 2;
+        })(),
+        { eagerStart: true },
+      );
+      assert.equal(quick.done(), true);
+      assert.equal((yield* t) + quick.result(), 3);
+      // Without eagerStart the start is lazy, as usual.
+      const lazy = createTask((function* () {
+        log.push("lazy");
+      })());
+      log.push("after lazy");
+      yield* lazy;
+    })());
+    assert.deepEqual(log, [
+      "child kid",
+      "parent",
+      "child resumes",
+      "after lazy",
+      "lazy",
+    ]);
+  }
 });
