@@ -470,6 +470,10 @@ export class EventLoop {
     if (options?.name !== undefined && typeof task.setName === "function") {
       task.setName(options.name);
     }
+    // eagerStart whatever the factory: a task it queued normally starts now.
+    if (options?.eagerStart === true && task instanceof Task) {
+      task._eagerStartQueued();
+    }
     return task;
   }
 
