@@ -38,8 +38,6 @@
 import { named } from "./_errors.ts";
 import {
   type Coroutine,
-  coroutineExpected,
-  isCoroutine,
   WAKE,
 } from "./_coro.ts";
 import { describe } from "./_describe.ts";
@@ -48,7 +46,20 @@ import type { Handle } from "./_handle.ts";
 import { getRunningLoop } from "./_running.ts";
 import { PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { allTasks, createTask, sleep, type Task } from "./task.ts";
+import { allTasks, createTask, sleep, Task } from "./task.ts";
+import {
+  checkCoroutine,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkOptions,
+  optBoolean,
+  optLoop,
+} from "./_validate.ts";
+
+function checkTask(fn: string, task: unknown): void {
+  checkInstance(fn, "task", task, Task, "a Task");
+}
 
 export type { Coroutine };
 
@@ -87,6 +98,10 @@ export function readyFind(
   task: Task<unknown>,
   options?: ReadyFindOptions,
 ): Handle | null {
+  checkTask("readyFind", task);
+  checkOptions("readyFind", options);
+  optLoop("readyFind", "options.loop", options?.loop);
+  optBoolean("readyFind", "options.remove", options?.remove);
   const loop = options?.loop ?? task._loop;
   const ready = loop._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -122,6 +137,7 @@ export function readyFind(
  * ```
  */
 export function readyRemove(handle: Handle, loop?: EventLoop): void {
+  optLoop("readyRemove", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -130,7 +146,9 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
       return;
     }
   }
-  throw new RangeError("handle not in queue");
+  throw new RangeError(
+    `readyRemove(): handle not in queue: ${describe(handle)}`,
+  );
 }
 
 /**
@@ -154,6 +172,7 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
  * ```
  */
 export function readyTasks(loop?: EventLoop): Task<unknown>[] {
+  optLoop("readyTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   const out: Task<unknown>[] = [];
@@ -164,12 +183,8 @@ export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   return out;
 }
 
-function checkPos(pos: unknown, fn: string): void {
-  if (!Number.isInteger(pos)) {
-    throw new TypeError(
-      `${fn}() expects an integer position, got ${describe(pos)}`,
-    );
-  }
+function checkPos(pos: unknown, fn: string, param = "pos"): void {
+  checkInteger(fn, param, pos, -Infinity);
 }
 
 /**
@@ -197,9 +212,16 @@ function checkPos(pos: unknown, fn: string): void {
  * ```
  */
 export function taskReinsert(task: Task<unknown>, pos: number): void {
+  checkTask("taskReinsert", task);
   checkPos(pos, "taskReinsert");
+  reinsert(task, pos, "taskReinsert");
+}
+
+function reinsert(task: Task<unknown>, pos: number, fn: string): void {
   const h = readyFind(task, { remove: true });
-  if (h === null) throw new RangeError("Task is not scheduled");
+  if (h === null) {
+    throw new RangeError(`${fn}(): Task is not scheduled: ${task}`);
+  }
   task._loop.readyInsert(pos, h);
 }
 
@@ -226,8 +248,12 @@ export function taskReinsert(task: Task<unknown>, pos: number): void {
  * assert.deepEqual(log, [0, "me", 1, 2]);
  * ```
  */
-export function* sleepInsert(pos: number): Coroutine<void> {
+export function sleepInsert(pos: number): Coroutine<void> {
   checkPos(pos, "sleepInsert");
+  return sleepInsertImpl(pos);
+}
+
+function* sleepInsertImpl(pos: number): Coroutine<void> {
   const loop = getRunningLoop();
   const task = loop._currentTask;
   if (task === null) {
@@ -271,14 +297,24 @@ export interface TaskSwitchOptions {
  * assert.deepEqual(log, [2, "me", 0, 1]);
  * ```
  */
-export function* taskSwitch(
+export function taskSwitch(
   task: Task<unknown>,
   options?: TaskSwitchOptions,
 ): Coroutine<void> {
-  taskReinsert(task, 0);
-  const pos = options?.insertPos;
+  checkTask("taskSwitch", task);
+  checkOptions("taskSwitch", options);
+  const pos = options?.insertPos ?? undefined;
+  if (pos !== undefined) checkPos(pos, "taskSwitch", "options.insertPos");
+  return taskSwitchImpl(task, pos);
+}
+
+function* taskSwitchImpl(
+  task: Task<unknown>,
+  pos: number | undefined,
+): Coroutine<void> {
+  reinsert(task, 0, "taskSwitch");
   if (pos === undefined) yield* sleep(0);
-  else yield* sleepInsert(pos);
+  else yield* sleepInsertImpl(pos);
 }
 
 /**
@@ -304,6 +340,7 @@ export function* taskSwitch(
  * ```
  */
 export function taskIsBlocked(task: Task<unknown>): boolean {
+  checkTask("taskIsBlocked", task);
   const w = task._futWaiter;
   return w !== null && w._state === PENDING;
 }
@@ -331,6 +368,7 @@ export function taskIsBlocked(task: Task<unknown>): boolean {
  * ```
  */
 export function taskIsRunnable(task: Task<unknown>): boolean {
+  checkTask("taskIsRunnable", task);
   return !(taskIsBlocked(task) || task._state !== PENDING);
 }
 
@@ -365,7 +403,16 @@ export interface CreateTaskOptions {
  * assert.deepEqual(log, ["child", "parent"]);
  * ```
  */
-export function* createTaskDescend<T>(
+export function createTaskDescend<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskDescend", "coro", coro);
+  checkOptions("createTaskDescend", options);
+  return createTaskDescendImpl(coro, options);
+}
+
+function* createTaskDescendImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -396,7 +443,16 @@ export function* createTaskDescend<T>(
  * })());
  * ```
  */
-export function* createTaskStart<T>(
+export function createTaskStart<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskStart", "coro", coro);
+  checkOptions("createTaskStart", options);
+  return createTaskStartImpl(coro, options);
+}
+
+function* createTaskStartImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -429,6 +485,7 @@ export function* createTaskStart<T>(
  * ```
  */
 export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("runnableTasks", "loop", loop);
   return new Set(readyTasks(loop));
 }
 
@@ -454,6 +511,7 @@ export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
  * ```
  */
 export function blockedTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("blockedTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const out = allTasks(l);
   for (const t of readyTasks(l)) out.delete(t);
@@ -543,7 +601,8 @@ export function coroDrive<T>(
   coro: Coroutine<T>,
   callback: (yielded: unknown) => unknown,
 ): T {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  checkCoroutine("coroDrive", "coro", coro);
+  checkFunction("coroDrive", "callback", callback);
   let mode: 0 | 1 = 0;
   let value: unknown = undefined;
   for (;;) {
@@ -604,6 +663,9 @@ export function awaitSync<T>(
   coro: Coroutine<T>,
   options?: AwaitSyncOptions,
 ): T {
+  checkCoroutine("awaitSync", "coro", coro);
+  checkOptions("awaitSync", options);
+  optBoolean("awaitSync", "options.ignoreNullsleep", options?.ignoreNullsleep);
   const ignore = options?.ignoreNullsleep !== false;
   let blockedOn: unknown = undefined;
   let aborted = false;
