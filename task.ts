@@ -37,7 +37,6 @@ import {
 } from "./context.ts";
 import {
   type Coroutine,
-  coroutineExpected,
   isCoroutine,
   isGeneratorFunction,
   WAKE,
@@ -56,6 +55,22 @@ import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkLoop,
+  checkOptions,
+  checkTime,
+  optBoolean,
+  optContext,
+  optLoop,
+  optString,
+} from "./_validate.ts";
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === "object" || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function";
+}
 
 export type { Coroutine };
 
@@ -166,7 +181,9 @@ export class Task<T> extends Future<T> {
     options?: TaskConstructorOptions,
     loop?: EventLoop,
   ) {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
+    if (options != null) checkTaskOptions("Task", options, true);
+    if (loop !== undefined) checkLoop("Task", "loop", loop);
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
@@ -422,6 +439,9 @@ export class Task<T> extends Future<T> {
    * ```
    */
   override cancel(msg?: string): boolean {
+    if (msg != null && typeof msg !== "string") {
+      optString("Task.cancel", "msg", msg);
+    }
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
@@ -736,6 +756,7 @@ export function createTask<T>(
  * ```
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  optLoop("currentTask", "loop", loop);
   return (loop ?? getRunningLoop())._currentTask;
 }
 
@@ -761,6 +782,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("allTasks", "loop", loop);
   return (loop ?? getRunningLoop())._tasks;
 }
 
@@ -857,7 +879,7 @@ class Sleep0<T> {
  * @param value What to return.
  * @returns A coroutine to `yield*`.
  * @throws {TypeError} When `ms` is not a number.
- * @throws {RangeError} `Invalid delay: NaN (not a number)`.
+ * @throws {RangeError} When `ms` is NaN.
  *
  * @example
  * ```ts
@@ -871,13 +893,9 @@ class Sleep0<T> {
  * ```
  */
 export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
-  if (typeof ms !== "number") {
-    throw new TypeError(
-      `sleep() expects a delay in milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  if (typeof ms !== "number") checkTime("sleep", "ms", ms);
   if (ms > 0) return sleepTimer(ms, value as T);
-  if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
+  if (ms !== ms) checkTime("sleep", "ms", ms);
   if (value === undefined && runningState.loop !== null) {
     return SLEEP0 as Coroutine<T>;
   }
@@ -931,25 +949,32 @@ export function ensureFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop?: EventLoop,
 ): Future<T> {
+  optLoop("ensureFuture", "loop", loop);
+  return toFuture(x, loop ?? undefined, "ensureFuture");
+}
+
+/** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
+export function toFuture<T>(
+  x: Future<T> | Coroutine<T> | PromiseLike<T>,
+  loop: EventLoop | undefined,
+  fn: string,
+): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
       throw new TypeError(
-        "The future belongs to a different loop than the one specified as the loop argument",
+        `${fn}(): The future belongs to a different loop than the one specified as the loop argument`,
       );
     }
     return x;
   }
   if (isCoroutine(x)) return (loop ?? getRunningLoop()).createTask(x);
-  if (
-    x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<T>).then === "function"
-  ) {
+  if (isThenable(x)) {
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `A Future, a coroutine or an awaitable is required, got ${describe(x)}${
-      isGeneratorFunction(x) ? " (a generator function: call it first)" : ""
-    }`,
+    `${fn}(): A Future, a coroutine or an awaitable is required, got ${
+      describe(x)
+    }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
 }
 
@@ -983,6 +1008,11 @@ export function fromPromise<T>(
   promise: PromiseLike<T>,
   options?: FromPromiseOptions,
 ): Future<T> {
+  if (!isThenable(promise)) {
+    throw badType("fromPromise", "promise", "a promise or thenable", promise);
+  }
+  checkOptions("fromPromise", options);
+  optLoop("fromPromise", "options.loop", options?.loop);
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
@@ -1087,12 +1117,15 @@ export function gather(
     typeof (awaitables as Iterable<unknown>)[Symbol.iterator] !== "function" ||
     isCoroutine(awaitables)
   ) {
-    throw new TypeError(
-      `gather() expects an iterable (such as an array) of futures and coroutines, got ${
-        describe(awaitables)
-      }`,
+    throw badType(
+      "gather",
+      "awaitables",
+      "an iterable (such as an array) of futures and coroutines",
+      awaitables,
     );
   }
+  checkOptions("gather", options);
+  optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
   const returnExceptions = options?.returnExceptions === true;
   const args = [...awaitables];
   if (args.length === 0) {
@@ -1118,12 +1151,12 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : ensureFuture(arg, loop); // throws: a different loop
+        : toFuture(arg, loop, "gather"); // throws: a different loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = ensureFuture(arg, loop);
+        fut = toFuture(arg, loop, "gather");
         coroToFut.set(arg, fut);
       }
     }
@@ -1175,4 +1208,23 @@ export function gather(
     }
   }
   return outer;
+}
+
+/**
+ * @internal Checks `createTask`'s options (`name` may be anything: it is
+ * converted with `String`, as Python's `str(name)`), and with `ctor` those of
+ * the Task constructor.
+ */
+export function checkTaskOptions(
+  fn: string,
+  options: unknown,
+  ctor = false,
+): void {
+  checkOptions(fn, options);
+  const o = options as TaskConstructorOptions;
+  optContext(fn, "options.context", o.context);
+  if (ctor) {
+    optLoop(fn, "options.loop", o.loop);
+    optBoolean(fn, "options.eagerStart", o.eagerStart);
+  }
 }
