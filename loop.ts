@@ -49,7 +49,24 @@ import { ReadyQueue } from "./_ready_queue.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import { Future } from "./future.ts";
-import { ensureFuture, gather, Task, type TaskOptions } from "./task.ts";
+import {
+  checkTaskOptions,
+  ensureFuture,
+  gather,
+  Task,
+  type TaskOptions,
+} from "./task.ts";
+import { checkContextOption } from "./future.ts";
+import {
+  badType,
+  badValue,
+  checkCoroutine,
+  checkInteger,
+  checkOptions,
+  checkTime,
+  optBoolean,
+  registered,
+} from "./_validate.ts";
 
 export { getRunningLoop, Handle, TimerHandle };
 
@@ -258,13 +275,16 @@ export class EventLoop {
    * @param options `debug` and `timeSlice`.
    */
   constructor(options?: EventLoopOptions) {
+    checkOptions("EventLoop", options);
+    optBoolean("EventLoop", "options.debug", options?.debug);
     this._debug = options?.debug ?? readDebugDefault();
     const slice = options?.timeSlice ?? 16;
     if (typeof slice !== "number" || !(slice > 0)) {
-      throw new RangeError(
-        `timeSlice must be a positive number of milliseconds, got ${
-          describe(slice)
-        }`,
+      throw (typeof slice === "number" ? badValue : badType)(
+        "EventLoop",
+        "options.timeSlice",
+        "a positive number of milliseconds",
+        slice,
       );
     }
     this._timeSlice = slice;
@@ -325,6 +345,7 @@ export class EventLoop {
    */
   callSoon(callback: () => void, options?: CallOptions): Handle {
     this._checkCallback(callback, "callSoon");
+    if (options != null) checkContextOption("EventLoop.callSoon", options);
     return this._callSoonArg(
       callback,
       undefined,
@@ -357,12 +378,9 @@ export class EventLoop {
     callback: () => void,
     options?: CallOptions,
   ): TimerHandle {
-    if (typeof ms !== "number" || ms !== ms) {
-      throw new TypeError(
-        `callLater() expects a delay in milliseconds, got ${describe(ms)}`,
-      );
-    }
+    checkTime("EventLoop.callLater", "ms", ms);
     this._checkCallback(callback, "callLater");
+    if (options != null) checkContextOption("EventLoop.callLater", options);
     return this._callAtArg(
       this.time() + ms,
       callback,
@@ -401,12 +419,9 @@ export class EventLoop {
     callback: () => void,
     options?: CallOptions,
   ): TimerHandle {
-    if (typeof when !== "number" || when !== when) {
-      throw new TypeError(
-        `callAt() expects a loop time (a number), got ${describe(when)}`,
-      );
-    }
+    checkTime("EventLoop.callAt", "when", when);
     this._checkCallback(callback, "callAt");
+    if (options != null) checkContextOption("EventLoop.callAt", options);
     return this._callAtArg(
       when,
       callback,
@@ -456,6 +471,8 @@ export class EventLoop {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    if (!isCoroutine(coro)) checkCoroutine("createTask", "coro", coro);
+    if (options != null) checkTaskOptions("createTask", options);
     const factory = this._taskFactory;
     // The Task constructor checks for a closed loop; a factory may not.
     if (factory === null) return new Task(coro, options, this);
@@ -467,8 +484,20 @@ export class EventLoop {
       coro as Coroutine<unknown>,
       context === undefined ? undefined : { context },
     ) as Task<T>;
+    if (!(task instanceof Future)) {
+      throw badType(
+        "createTask",
+        "the task factory's result",
+        "a Future",
+        task,
+      );
+    }
     if (options?.name !== undefined && typeof task.setName === "function") {
       task.setName(options.name);
+    }
+    // eagerStart whatever the factory: a task it queued normally starts now.
+    if (options?.eagerStart === true && task instanceof Task) {
+      task._eagerStartQueued();
     }
     return task;
   }
@@ -496,8 +525,11 @@ export class EventLoop {
    */
   setTaskFactory(factory: TaskFactory | null): void {
     if (factory !== null && typeof factory !== "function") {
-      throw new TypeError(
-        `task factory must be a function or null, got ${describe(factory)}`,
+      throw badType(
+        "EventLoop.setTaskFactory",
+        "factory",
+        "a function or null",
+        factory,
       );
     }
     this._taskFactory = factory;
@@ -550,15 +582,21 @@ export class EventLoop {
     this._checkRunning();
     const newTask = !(future instanceof Future);
     if (!newTask && (future as Future<T>)._loop !== this) {
+      const other = (future as Future<T>)._loop;
       throw new TypeError(
-        "The future belongs to a different loop than the one specified as the loop argument",
+        `EventLoop.runUntilComplete(): future belongs to ${
+          other.isClosed()
+            ? "an event loop that is closed"
+            : "another event loop"
+        } (${other}), not to this one`,
       );
     }
     if (newTask && !isCoroutine(future)) {
-      throw new TypeError(
-        `A Future, a coroutine or an awaitable is required, got ${
-          describe(future)
-        }`,
+      throw badType(
+        "EventLoop.runUntilComplete",
+        "future",
+        "a Future or a coroutine",
+        future,
       );
     }
     const fut = ensureFuture(future, this);
@@ -809,8 +847,11 @@ export class EventLoop {
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        `A callable object or null is expected, got ${describe(handler)}`,
+      throw badType(
+        "EventLoop.setExceptionHandler",
+        "handler",
+        "a function or null (A callable object or null is expected)",
+        handler,
       );
     }
     this._exceptionHandler = handler;
@@ -853,6 +894,7 @@ export class EventLoop {
    * ```
    */
   callExceptionHandler(context: ExceptionContext): void {
+    checkExceptionContext("EventLoop.callExceptionHandler", context);
     const handler = this._exceptionHandler;
     if (handler === null) {
       try {
@@ -915,6 +957,7 @@ export class EventLoop {
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
+    checkExceptionContext("EventLoop.defaultExceptionHandler", context);
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
       if (key === "message" || key === "exception") continue;
@@ -974,6 +1017,9 @@ export class EventLoop {
    * ```
    */
   readyPop(pos = -1): Handle {
+    if (!Number.isInteger(pos)) {
+      checkInteger("EventLoop.readyPop", "pos", pos, -Infinity);
+    }
     const n = this._ready.length;
     if (n === 0) throw new RangeError("pop from empty ready queue");
     const i = pos < 0 ? pos + n : pos;
@@ -1024,16 +1070,7 @@ export class EventLoop {
    * ```
    */
   readyInsert(pos: number, handle: Handle): void {
-    if (!(handle instanceof Handle)) {
-      throw new TypeError(
-        `readyInsert() expects a Handle, got ${describe(handle)}`,
-      );
-    }
-    if (!Number.isInteger(pos)) {
-      throw new TypeError(
-        `readyInsert() expects an integer position, got ${describe(pos)}`,
-      );
-    }
+    checkReadyInsert("EventLoop.readyInsert", pos, handle);
     const n = this._ready.length;
     if (pos >= n) {
       this._ready.push(handle);
@@ -1068,9 +1105,7 @@ export class EventLoop {
    */
   readyRotate(n: number): void {
     if (!Number.isInteger(n)) {
-      throw new TypeError(
-        `readyRotate() expects an integer, got ${describe(n)}`,
-      );
+      checkInteger("EventLoop.readyRotate", "n", n, -Infinity);
     }
     const len = this._ready.length;
     if (len < 2) return;
@@ -1106,6 +1141,10 @@ export class EventLoop {
   callInsert(pos: number, callback: () => void, options?: CallOptions): Handle {
     this._checkClosed();
     this._checkCallback(callback, "callInsert");
+    if (!Number.isInteger(pos)) {
+      checkInteger("EventLoop.callInsert", "pos", pos, -Infinity);
+    }
+    if (options != null) checkContextOption("EventLoop.callInsert", options);
     const h = new Handle(
       callback,
       undefined,
@@ -1171,13 +1210,15 @@ export class EventLoop {
   _checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(
-        `a callable object was expected by ${method}(), got ${
+        `EventLoop.${method}(): callback: a callable object was expected by ${method}(), got ${
           describe(callback)
         }`,
       );
     }
     if (callback.constructor?.name === "GeneratorFunction") {
-      throw new TypeError(`coroutines cannot be used with ${method}()`);
+      throw new TypeError(
+        `EventLoop.${method}(): callback: coroutines cannot be used with ${method}()`,
+      );
     }
   }
 
@@ -1419,6 +1460,26 @@ export class EventLoop {
   /** @internal */
   _unregisterAsyncgen(gen: AsyncGenLike): void {
     this._asyncgens.delete(gen);
+  }
+}
+
+registered.EventLoop = EventLoop;
+
+function checkReadyInsert(fn: string, pos: unknown, handle: unknown): void {
+  checkInteger(fn, "pos", pos, -Infinity);
+  if (!(handle instanceof Handle)) {
+    throw badType(fn, "handle", "a Handle", handle);
+  }
+}
+
+function checkExceptionContext(fn: string, context: unknown): void {
+  if (context === null || typeof context !== "object") {
+    throw badType(
+      fn,
+      "context",
+      "an object ({ message, exception?, … })",
+      context,
+    );
   }
 }
 

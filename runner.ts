@@ -27,12 +27,19 @@
  */
 
 import { type Context, copyContext } from "./context.ts";
-import { type Coroutine, coroutineExpected, isCoroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import type { Coroutine } from "./_coro.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { EventLoop } from "./loop.ts";
 import { gather, type Task } from "./task.ts";
+import { checkContextOption, Future } from "./future.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkOptions,
+  optBoolean,
+  optFunction,
+} from "./_validate.ts";
 
 /** Options of {@linkcode Runner}. */
 export interface RunnerOptions {
@@ -89,15 +96,9 @@ export class Runner implements Disposable, AsyncDisposable {
    * @param options `debug` and `loopFactory`.
    */
   constructor(options?: RunnerOptions) {
-    const factory = options?.loopFactory;
-    if (factory !== undefined && typeof factory !== "function") {
-      throw new TypeError(
-        `loopFactory must be a function that returns an EventLoop, got ${
-          describe(factory)
-        }`,
-      );
-    }
-    this.#debug = options?.debug;
+    checkRunnerOptions("Runner", options);
+    const factory = options?.loopFactory ?? undefined;
+    this.#debug = options?.debug ?? undefined;
     this.#loopFactory = factory;
   }
 
@@ -124,7 +125,8 @@ export class Runner implements Disposable, AsyncDisposable {
    * ```
    */
   async run<T>(coro: Coroutine<T>, options?: RunOptions): Promise<T> {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    checkCoroutine("Runner.run", "coro", coro);
+    if (options != null) checkContextOption("Runner.run", options);
     if (runningState.loop !== null) {
       throw new Error(
         "Runner.run() cannot be called from a running event loop",
@@ -140,7 +142,13 @@ export class Runner implements Disposable, AsyncDisposable {
     const removeSignal = installSigint(() => this.#onSigint(task));
     this.#interruptCount = 0;
     try {
-      return await loop.runUntilComplete(task);
+      const result = await loop.runUntilComplete(task);
+      // A pending Future returned by the main task is adopted by promise
+      // rules: it can settle only while its loop runs, so run it here.
+      if (result instanceof Future && result._loop === loop && !result.done()) {
+        return await loop.runUntilComplete(result) as T;
+      }
+      return result;
     } catch (e) {
       if (
         e instanceof CancelledError && this.#interruptCount > 0 &&
@@ -310,6 +318,14 @@ export class Runner implements Disposable, AsyncDisposable {
     const loop = this.#loopFactory === undefined
       ? new EventLoop()
       : this.#loopFactory();
+    if (!(loop instanceof EventLoop)) {
+      throw badType(
+        "Runner",
+        "the result of options.loopFactory()",
+        "an EventLoop",
+        loop,
+      );
+    }
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
     this.#loop = loop;
     this.#context = copyContext();
@@ -431,13 +447,15 @@ export async function run<T>(
   coro: Coroutine<T>,
   options?: RunFunctionOptions,
 ): Promise<T> {
+  checkRunnerOptions("run", options);
   if (runningState.loop !== null) {
     throw new Error("run() cannot be called from a running event loop");
   }
   const runner = new Runner(options);
   let result: T;
   try {
-    runner.getLoop();
+    runner.getLoop(); // as asyncio.run: the loop is made (and closed) first
+    checkCoroutine("run", "coro", coro);
     result = await runner.run(coro);
   } catch (e) {
     try {
@@ -451,4 +469,11 @@ export async function run<T>(
   }
   await runner.close();
   return result;
+}
+
+function checkRunnerOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  const o = options as RunnerOptions | undefined;
+  optBoolean(fn, "options.debug", o?.debug);
+  optFunction(fn, "options.loopFactory", o?.loopFactory);
 }
