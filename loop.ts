@@ -48,7 +48,7 @@ import {
 import { ReadyQueue } from "./_ready_queue.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
-import { Future } from "./future.ts";
+import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
 import { ensureFuture, gather, Task, type TaskOptions } from "./task.ts";
 
 export { getRunningLoop, Handle, TimerHandle };
@@ -245,6 +245,11 @@ export class EventLoop {
   _runReject: ((e: unknown) => void) | null = null;
   /** @internal */
   _asyncgens: Set<AsyncGenLike> = new Set();
+  /**
+   * @internal The failures of this loop's futures and tasks that nobody
+   * retrieved yet (their reports; see future.ts): reported at close.
+   */
+  _unretrieved: Set<NeverRetrieved> = new Set();
   /** @internal */
   _asyncgensShutdownCalled = false;
   /** @internal */
@@ -675,7 +680,9 @@ export class EventLoop {
 
   /**
    * Closes the loop: drops every scheduled callback and timer and disarms
-   * the host timer. Closing twice is fine.
+   * the host timer. Closing twice is fine. Every failed future or task of
+   * the loop whose exception nobody retrieved is reported first ("Task
+   * exception was never retrieved"), each only once.
    *
    * @throws {Error} `Cannot close a running event loop`.
    *
@@ -693,6 +700,9 @@ export class EventLoop {
   close(): void {
     if (this._running) throw new Error("Cannot close a running event loop");
     if (this._closed) return;
+    // A failure nobody retrieved is reported now, before the loop closes,
+    // rather than whenever (if ever) the engine collects its future.
+    for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
     this._ready.clear();
     this._timers.clear();
@@ -1336,14 +1346,20 @@ export class EventLoop {
         const h = ready.shift();
         if (h instanceof Handle && h._cancelled) continue;
         const t0 = this.time();
-        h._run();
+        const run = h._runEntry;
+        run(h);
         const dt = this.time() - t0;
         if (dt >= this.slowCallbackDuration) {
           console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
         }
       }
     } else {
-      for (let i = 0; i < n; i++) ready.shift()._run();
+      // `run(h)`, not `h._run()`: see ReadyItem._runEntry.
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        const run = h._runEntry;
+        run(h);
+      }
     }
     return n;
   }

@@ -37,9 +37,11 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import { Task, type TaskOptions } from "./task.ts";
+import type { Task, TaskOptions } from "./task.ts";
+import "./task.ts"; // registers taskHooks.newEagerTask
 import { type Context, copyContext } from "./context.ts";
 import { getRunningLoop } from "./_running.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
@@ -261,7 +263,10 @@ export class TaskGroup {
     if (options?.context !== undefined) opts.context = options.context;
     // An eager task runs its first step now (Python 3.12's eager_start).
     const task = this._eager
-      ? new Task(coro, { ...opts, eagerStart: true }, loop)
+      ? taskHooks.newEagerTask(coro as Coroutine<unknown>, {
+        ...opts,
+        eagerStart: true,
+      }, loop) as Task<T>
       : loop.createTask(coro, opts);
     if (task.done()) {
       // An eager task finished in its first step: account for it now.
