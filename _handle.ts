@@ -301,6 +301,8 @@ export class TimerHandle extends Handle {
   _when: number;
   /** @internal Scheduling order, breaks deadline ties. */
   _seq: number;
+  /** @internal In the loop's timer heap (asyncio's `_scheduled`). */
+  _scheduled: boolean;
 
   /**
    * Timer handles come from the loop (`callLater`, `callAt`).
@@ -323,6 +325,7 @@ export class TimerHandle extends Handle {
     super(callback, arg, context, loop, null);
     this._when = when;
     this._seq = seq;
+    this._scheduled = false;
   }
 
   /**

@@ -140,6 +140,8 @@ const macrotask = makeMacrotask();
 
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 
 function readDebugDefault(): boolean {
   const name = "X_RUNNER_DEBUG";
@@ -1235,9 +1237,13 @@ export class EventLoop {
     if (!this._onStack) this._scheduleDrain();
   }
 
-  /** @internal */
-  _timerHandleCancelled(_h: TimerHandle): void {
-    this._timers.cancelledCount++;
+  /**
+   * @internal Counts a cancelled timer only while it is in the heap (as
+   * asyncio checks `handle._scheduled`): a timer cancelled after it fired,
+   * as `sleep()`'s cleanup does, must not make the heap look stale.
+   */
+  _timerHandleCancelled(h: TimerHandle): void {
+    if (h._scheduled) this._timers.cancelledCount++;
   }
 
   /** @internal Queues a drain in a microtask if the loop waits idle. */
@@ -1254,7 +1260,10 @@ export class EventLoop {
       clearTimeout(this._hostTimer);
     }
     const now = this.time();
-    const delay = Math.max(0, Math.ceil(when - now));
+    // Hosts fire a longer setTimeout at once (Node warns of an overflow):
+    // wait at most MAX_HOST_DELAY, and the drain it wakes re-arms for the
+    // rest. An infinite deadline is so re-armed forever and never falls due.
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(when - now)));
     this._hostTimerWhen = when;
     this._hostTimerTarget = now + delay;
     this._hostTimer = setTimeout(this._onHostTimerBound, delay);
