@@ -140,6 +140,19 @@ const macrotask = makeMacrotask();
 
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
+/**
+ * Logs when the default exception handler itself failed. If even
+ * `console.error` throws, there is nowhere left to report to; the loop must
+ * go on all the same, so that error is dropped.
+ */
+function lastResortLog(message: string, error: unknown): void {
+  try {
+    console.error(message, error);
+  } catch {
+    // nothing left to report with
+  }
+}
+
 /** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 
@@ -859,7 +872,7 @@ export class EventLoop {
         this.defaultExceptionHandler(context);
       } catch (e) {
         if (e instanceof KeyboardInterrupt) throw e;
-        console.error("Exception in default exception handler", e);
+        lastResortLog("Exception in default exception handler", e);
       }
       return;
     }
@@ -884,7 +897,7 @@ export class EventLoop {
         });
       } catch (e2) {
         if (e2 instanceof KeyboardInterrupt) throw e2;
-        console.error(
+        lastResortLog(
           "Exception in default exception handler while handling an unexpected error in custom exception handler",
           e2,
         );

@@ -53,7 +53,7 @@ import {
   NO_EXC,
 } from "./_future_bits.ts";
 import { taskHooks } from "./_task_hooks.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
 import {
   CANCELLED,
   FINISHED,
@@ -695,7 +695,21 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     );
     return;
   }
-  retry(task, new Error(`Task got bad yield: ${describe(y)}`));
+  retry(
+    task,
+    new Error(
+      `Task got bad yield: ${describe(y)}${
+        isThenable(y)
+          ? " (a promise cannot be yielded: use `yield* fromPromise(promise)`)"
+          : ""
+      }`,
+    ),
+  );
+}
+
+function isThenable(y: unknown): boolean {
+  return y !== null && (typeof y === "object" || typeof y === "function") &&
+    typeof (y as PromiseLike<unknown>).then === "function";
 }
 
 taskHooks.handleYield = handleYield;
@@ -713,7 +727,8 @@ function retry(task: Task<unknown>, err: Error): void {
  * @param coro The coroutine: call the `function*` first.
  * @param options `name` and `context`.
  * @returns The task.
- * @throws {Error} `no running event loop` outside the loop.
+ * @throws {Error} `no running event loop` outside the loop (the message
+ * says how to start a task from host code: `runner.getLoop().createTask()`).
  * @throws {TypeError} `a coroutine was expected, got …`.
  *
  * @example
@@ -733,7 +748,13 @@ export function createTask<T>(
   coro: Coroutine<T>,
   options?: TaskOptions,
 ): Task<T> {
-  return getRunningLoop().createTask(coro, options);
+  const loop = runningState.loop;
+  if (loop === null) {
+    throw new Error(
+      "no running event loop: createTask() works inside a task or a loop callback; from host code (a request handler, a promise callback) hold the loop and call its createTask(), e.g. runner.getLoop().createTask(coro)",
+    );
+  }
+  return loop.createTask(coro, options);
 }
 
 /**
@@ -908,10 +929,7 @@ export function ensureFuture<T>(
     return x;
   }
   if (isCoroutine(x)) return (loop ?? getRunningLoop()).createTask(x);
-  if (
-    x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<T>).then === "function"
-  ) {
+  if (isThenable(x)) {
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(

@@ -5,7 +5,8 @@
  * task; tasks made with `tg.createTask` belong to the group, and the group
  * ends only when all of them are done. The first task that fails cancels
  * its siblings and the body; every failure then surfaces together as one
- * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions)").
+ * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions): …",
+ * naming each error).
  * A `CancelledError` from outside propagates as itself, and so does a
  * `KeyboardInterrupt`.
  *
@@ -67,9 +68,13 @@ function isBaseError(e: unknown): boolean {
 
 function groupError(errors: unknown[]): AggregateError {
   const n = errors.length;
+  // Python prints the sub-exceptions with the group; a JS log line shows
+  // only the message, so it names them.
   return new AggregateError(
     errors,
-    `unhandled errors in a TaskGroup (${n} sub-exception${n === 1 ? "" : "s"})`,
+    `unhandled errors in a TaskGroup (${n} sub-exception${
+      n === 1 ? "" : "s"
+    }): ${errors.map(describe).join("; ")}`,
   );
 }
 
@@ -106,7 +111,7 @@ function groupError(errors: unknown[]): AggregateError {
  *   }
  * })());
  * assert.ok(err instanceof AggregateError);
- * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception)");
+ * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception): Error: one");
  * assert.deepEqual(err.errors.map((e) => e.message), ["one"]);
  * ```
  */

@@ -1165,3 +1165,58 @@ Deno.test("the timer heap counts a cancelled timer only while it is in the heap"
   assert.equal(loop._timers.cancelledCount, 1);
   loop.close();
 });
+
+// ----------------------------------------- issue 9 §4: faults inside the loop
+
+Deno.test("a callback whose context is already entered is reported once; the loop goes on", async () => {
+  const loop = new EventLoop();
+  const reports: ExceptionContext[] = [];
+  loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+  const ctx = new Context();
+  const ran: string[] = [];
+  function inCtx() {
+    ran.push("inCtx");
+  }
+  loop.callSoon(inCtx, { context: ctx });
+  loop.callSoon(() => ran.push("next"));
+  // The first iteration runs synchronously, inside ctx.run.
+  const done = ctx.run(() => loop.runUntilComplete(sleep(1)));
+  await done;
+  assert.deepEqual(ran, ["next"]);
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0].message, "Exception in callback inCtx()");
+  assert.match(String(reports[0].exception), /cannot enter context/);
+  loop.close();
+});
+
+Deno.test("with no handler set, a console.error that throws never stops the loop", async () => {
+  const original = console.error;
+  let calls = 0;
+  console.error = () => {
+    calls++;
+    throw new Error("console is broken");
+  };
+  const loop = new EventLoop();
+  const ran: string[] = [];
+  try {
+    loop.callSoon(() => {
+      throw new Error("callback bug");
+    });
+    loop.callSoon(() => ran.push("after"));
+    await loop.runUntilComplete(sleep(1));
+    // A custom handler that fails falls back to the default one, too.
+    loop.setExceptionHandler(() => {
+      throw new Error("handler bug");
+    });
+    loop.callSoon(() => {
+      throw new Error("callback bug 2");
+    });
+    loop.callSoon(() => ran.push("after 2"));
+    await loop.runUntilComplete(sleep(1));
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(ran, ["after", "after 2"]);
+  assert.ok(calls >= 2);
+  loop.close();
+});

@@ -1696,3 +1696,46 @@ Deno.test("a retrieved failure is never reported (result, exception, yield*, awa
   loop.close();
   assert.deepEqual(reports.map((r) => r.message), []);
 });
+
+// ------------------------------- issue 9 §5: messages that point at the fix
+
+Deno.test("createTask() from host code says to hold the loop: runner.getLoop().createTask()", async () => {
+  await using runner = new Runner();
+  const loop = runner.getLoop();
+  let hostError: unknown;
+  let viaLoop: Task<string> | null = null;
+  const main = runner.run((function* () {
+    // A host callback (as a request handler is) runs outside the loop.
+    yield* fromPromise(
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          try {
+            createTask(sleep(0));
+          } catch (e) {
+            hostError = e;
+          }
+          viaLoop = loop.createTask(sleep(1, "ok"));
+          resolve();
+        }, 1)
+      ),
+    );
+    return yield* viaLoop!;
+  })());
+  assert.equal(await main, "ok");
+  assert.ok(hostError instanceof Error);
+  assert.match(hostError.message, /^no running event loop/);
+  assert.match(hostError.message, /runner\.getLoop\(\)\.createTask\(/);
+});
+
+Deno.test("yield of a promise: the bad-yield message says to use yield* fromPromise(promise)", async () => {
+  const err = await go(function* () {
+    try {
+      // deno-lint-ignore no-explicit-any
+      yield Promise.resolve(1) as any;
+    } catch (e) {
+      return e as Error;
+    }
+  });
+  assert.match(err!.message, /^Task got bad yield: /);
+  assert.match(err!.message, /use `yield\* fromPromise\(promise\)`/);
+});
