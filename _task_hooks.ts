@@ -15,9 +15,12 @@ export const taskHooks: {
     options: TaskConstructorOptions,
     loop: EventLoop,
   ) => Task<unknown>;
+  /** Starts a task eagerly whose first step is still last in the queue. */
+  eagerStartQueued: (task: Task<unknown>) => void;
 } = {
   handleYield: notLoaded,
   newEagerTask: notLoaded,
+  eagerStartQueued: notLoaded,
 };
 
 function notLoaded(): never {

@@ -38,8 +38,13 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import type { Task, TaskOptions } from "./task.ts";
-import "./task.ts"; // registers taskHooks.newEagerTask
+import { checkTaskOptions, type Task, type TaskOptions } from "./task.ts";
+import {
+  checkCoroutine,
+  checkFunction,
+  checkOptions,
+  optBoolean,
+} from "./_validate.ts";
 import { type Context, copyContext } from "./context.ts";
 import { getRunningLoop } from "./_running.ts";
 import { taskHooks } from "./_task_hooks.ts";
@@ -149,6 +154,8 @@ export class TaskGroup {
    * @param options `eager`: start tasks eagerly.
    */
   constructor(options?: TaskGroupOptions) {
+    checkOptions("TaskGroup", options);
+    optBoolean("TaskGroup", "options.eager", options?.eager);
     this._eager = options?.eager === true;
     this._onTaskDoneBound = (task) => this._onTaskDone(task);
   }
@@ -182,12 +189,13 @@ export class TaskGroup {
    * assert.equal(r(), 42);
    * ```
    */
-  *run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
-    if (typeof body !== "function") {
-      throw new TypeError(
-        `TaskGroup.run() expects a generator function, got ${describe(body)}`,
-      );
-    }
+  run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+    checkFunction("TaskGroup.run", "body", body);
+    return this._run(body);
+  }
+
+  /** @internal {@linkcode TaskGroup.run} after its check. */
+  *_run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
     if (this._entered) {
       throw new Error(`TaskGroup ${this} has already been entered`);
     }
@@ -247,6 +255,7 @@ export class TaskGroup {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    if (options != null) checkTaskOptions("TaskGroup.createTask", options);
     let problem: string | null = null;
     if (!this._entered) problem = "has not been entered";
     else if (this._exiting && this._tasks.size === 0) problem = "is finished";
@@ -262,6 +271,7 @@ export class TaskGroup {
       }
       throw new Error(`TaskGroup ${this} ${problem}`);
     }
+    checkCoroutine("TaskGroup.createTask", "coro", coro);
     const loop = this._loop!;
     const opts: TaskOptions = {};
     if (options?.name !== undefined) opts.name = options.name;
@@ -425,6 +435,7 @@ export class TaskGroup {
 export function taskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("taskGroup", "body", body);
   return new TaskGroup().run(body);
 }
 
@@ -462,5 +473,6 @@ export function taskGroup<T>(
 export function eagerTaskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("eagerTaskGroup", "body", body);
   return new TaskGroup({ eager: true }).run(body);
 }
