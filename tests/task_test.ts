@@ -1660,23 +1660,35 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name:
-    "an eager task failing in its first step is collected and reported once",
-  ignore: gc === undefined,
-  fn: async () => {
-    const { loop, reports, n } = reportingLoop();
-    loop.setTaskFactory(eagerTaskFactory);
-    await loop.runUntilComplete((function* () {
-      for (let i = 0; i < 50; i++) createTask(workerFailsAtOnce(i));
-      yield* sleep(0);
-    })());
-    await collectUntil(() => reports.length >= 50);
-    assert.equal(n("Task exception was never retrieved"), 50);
-    loop.close();
-    assert.equal(reports.length, 50);
-  },
-});
+for (
+  const [how, start] of [
+    ["eagerTaskFactory", (loop: EventLoop, coro: Coroutine<void>) => {
+      loop.setTaskFactory(eagerTaskFactory);
+      createTask(coro);
+    }],
+    ["createTask(coro, { eagerStart: true })", (
+      _loop: EventLoop,
+      coro: Coroutine<void>,
+    ) => createTask(coro, { eagerStart: true })],
+  ] as const
+) {
+  Deno.test({
+    name:
+      `an eager task (${how}) failing in its first step is collected and reported once`,
+    ignore: gc === undefined,
+    fn: async () => {
+      const { loop, reports, n } = reportingLoop();
+      await loop.runUntilComplete((function* () {
+        for (let i = 0; i < 50; i++) start(loop, workerFailsAtOnce(i));
+        yield* sleep(0);
+      })());
+      await collectUntil(() => reports.length >= 50);
+      assert.equal(n("Task exception was never retrieved"), 50);
+      loop.close();
+      assert.equal(reports.length, 50);
+    },
+  });
+}
 
 function* workerFailsAtOnce(i: number): Coroutine<void> {
   throw new Error(`eager ${i} failed`);
