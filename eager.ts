@@ -60,6 +60,7 @@ import {
   SUSPENDED,
 } from "./_drive.ts";
 import { getRunningLoop } from "./_running.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { type Context, copyContext } from "./context.ts";
 import { CancelledError, Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
@@ -1132,9 +1133,9 @@ export function eagerTaskFactory(
 ): Task<unknown> {
   checkLoop("eagerTaskFactory", "loop", loop);
   if (options?.context === undefined && options?.name === undefined) {
-    return new Task(coro, EAGER_START, loop); // no options object per task
+    return taskHooks.newEagerTask(coro, EAGER_START, loop); // no options per task
   }
-  return new Task(coro, {
+  return taskHooks.newEagerTask(coro, {
     context: options.context,
     name: options.name,
     eagerStart: true,

@@ -230,6 +230,9 @@ function settle(args: [Future<unknown>, boolean, unknown]): void {
   else fut._resolve(value);
 }
 
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
 /** Options of {@linkcode delay}. */
 export interface DelayOptions {
   /** Aborting it rejects the promise with the signal's `reason`. */
@@ -267,14 +270,23 @@ export function delay(ms: number, options?: DelayOptions): Promise<void> {
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
+    let id: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(id);
       reject(signal!.reason);
     };
-    const id = setTimeout(() => {
+    const done = (): void => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, Math.max(0, ms));
+    };
+    // Hosts fire a longer setTimeout at once: wait in chunks, so that
+    // `delay(Infinity)` never resolves (only its signal can end it).
+    const wait = (left: number): void => {
+      id = left > MAX_HOST_DELAY
+        ? setTimeout(wait, MAX_HOST_DELAY, left - MAX_HOST_DELAY)
+        : setTimeout(done, Math.max(0, left));
+    };
+    wait(ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -362,7 +362,8 @@ function reportShutdownFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
   for (const t of tasks) {
     if (!t.done() || t.cancelled()) continue;
     const exc = t.exception();
-    if (exc !== undefined) {
+    // `throw undefined` fails the task too: test the state, not the value.
+    if (t._failed) {
       loop.callExceptionHandler({
         message: "unhandled exception during run() shutdown",
         exception: exc,

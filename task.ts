@@ -44,7 +44,7 @@ import {
 import { contextState, isEntered } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle, reportCallbackError } from "./_handle.ts";
+import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import {
   FLAG_BARE,
   FLAG_MUST_CANCEL,
@@ -53,7 +53,13 @@ import {
 } from "./_future_bits.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
-import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
+import {
+  CANCELLED,
+  FINISHED,
+  Future,
+  PENDING,
+  runLoneCallback,
+} from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   badType,
@@ -164,6 +170,8 @@ export class Task<T> extends Future<T> {
   _nextTask: Task<unknown> | null;
   /** @internal The future this task waits on, if any. */
   _futWaiter: Future<unknown> | null;
+  /** @internal See `ReadyItem._runEntry`. */
+  declare readonly _runEntry: RunEntry;
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -202,44 +210,12 @@ export class Task<T> extends Future<T> {
       options?.eagerStart === true && loop._onStack &&
       !(this._context instanceof Context && isEntered(this._context))
     ) {
-      this._eagerStart();
+      // The library's own eager paths run the first step once the
+      // constructor has returned (see newEagerTask).
+      if (deferEagerStep) deferredEager = this as Task<unknown>;
+      else eagerStep(this as Task<unknown>);
     } else {
       loop._pushReady(this);
-    }
-  }
-
-  /**
-   * @internal As a ready entry, a pending task runs its next step; a done
-   * one runs its lone done callback (see `Future._scheduleLone`).
-   */
-  override _run(): void {
-    if (this._state !== PENDING) {
-      super._run();
-      return;
-    }
-    // The step does not enter the task's context: with no context entered
-    // explicitly, the running task's context is the current one (see
-    // _context_state.ts). A direct call also keeps stepTask inlinable.
-    const prev = contextState.current;
-    if (prev !== null) contextState.current = null;
-    try {
-      const ctx = this._context;
-      if (ctx instanceof Context && ctx._entered) {
-        throw new Error(`cannot enter context: ${ctx} is already entered`);
-      }
-      stepTask(this as Task<unknown>);
-    } catch (e) {
-      reportCallbackError(
-        e,
-        stepTask,
-        this,
-        this.getContext(),
-        this._loop,
-        null,
-        this,
-      );
-    } finally {
-      if (prev !== null) contextState.current = prev;
     }
   }
 
@@ -296,39 +272,6 @@ export class Task<T> extends Future<T> {
   set _pendingExc(e: unknown) {
     if (e === NO_EXC && this._extra === null) return;
     this._extraFields().pendingExc = e;
-  }
-
-  /**
-   * @internal Starts eagerly a task whose first step is still the last
-   * entry of the ready queue (one a task factory made for `createTask(coro,
-   * { eagerStart: true })`), under the constructor's conditions.
-   */
-  _eagerStartQueued(): void {
-    const loop = this._loop;
-    const n = loop._ready.length;
-    if (
-      this._state !== PENDING || this._started || !loop._onStack || n === 0 ||
-      loop._ready.at(n - 1) !== this ||
-      (this._context instanceof Context && isEntered(this._context))
-    ) return;
-    loop.readyPop(-1);
-    this._eagerStart();
-  }
-
-  /** @internal Runs the first step now, with this task as the current one. */
-  _eagerStart(): void {
-    const loop = this._loop;
-    const creator = loop._currentTask;
-    loop._currentTask = null;
-    // As in _run: the step's context is the running task's (this one's).
-    const prev = contextState.current;
-    contextState.current = null;
-    try {
-      stepTask(this as Task<unknown>);
-    } finally {
-      contextState.current = prev;
-      loop._currentTask = creator;
-    }
   }
 
   /**
@@ -551,6 +494,11 @@ export class Task<T> extends Future<T> {
   }
 
   /** @internal */
+  override _reportName(): string | number {
+    return this._name;
+  }
+
+  /** @internal */
   override _stateInfo(): string {
     let s = this._state === PENDING && this._numCancelsRequested > 0
       ? "cancelling"
@@ -572,6 +520,103 @@ export class Task<T> extends Future<T> {
     this._prevTask = this._nextTask = null;
   }
 }
+
+/** Runs a task's first step now, with the task as the current one. */
+function eagerStep(task: Task<unknown>): void {
+  const loop = task._loop;
+  const creator = loop._currentTask;
+  loop._currentTask = null;
+  // As in runTaskEntry: the step's context is the running task's (this one's).
+  const prev = contextState.current;
+  contextState.current = null;
+  try {
+    stepTask(task);
+  } finally {
+    contextState.current = prev;
+    loop._currentTask = creator;
+  }
+}
+
+// An eager first step run inside the constructor would have the new task as
+// the receiver of a frame an error made in that step captures, and so keep
+// the failed task alive with its error (see ReadyItem._runEntry): the
+// library's eager paths construct with the step deferred, then run it.
+let deferEagerStep = false;
+let deferredEager: Task<unknown> | null = null;
+
+/**
+ * Starts eagerly a task whose first step is still the last entry of the
+ * ready queue (one a task factory made for `createTask(coro, { eagerStart:
+ * true })`), under the constructor's conditions.
+ */
+function eagerStartQueued(task: Task<unknown>): void {
+  const loop = task._loop;
+  const n = loop._ready.length;
+  if (
+    task._state !== PENDING || task._started || !loop._onStack || n === 0 ||
+    loop._ready.at(n - 1) !== task ||
+    (task._context instanceof Context && isEntered(task._context))
+  ) return;
+  loop.readyPop(-1);
+  eagerStep(task);
+}
+
+/** `new Task(coro, options, loop)` with `eagerStart`, first step run after. */
+function newEagerTask(
+  coro: Coroutine<unknown>,
+  options: TaskConstructorOptions,
+  loop: EventLoop,
+): Task<unknown> {
+  deferEagerStep = true;
+  let task: Task<unknown>;
+  try {
+    task = new Task(coro, options, loop);
+  } finally {
+    deferEagerStep = false;
+  }
+  if (deferredEager === task) {
+    deferredEager = null;
+    eagerStep(task);
+  }
+  return task;
+}
+
+/**
+ * A task as a ready entry: a pending task runs its next step, a done one its
+ * lone done callback (see `Future._scheduleLone`). A plain function, not a
+ * method: see `ReadyItem._runEntry`.
+ */
+function runTaskEntry(task: Task<unknown>): void {
+  if (task._state !== PENDING) {
+    runLoneCallback(task);
+    return;
+  }
+  // The step does not enter the task's context: with no context entered
+  // explicitly, the running task's context is the current one (see
+  // _context_state.ts). A direct call also keeps stepTask inlinable.
+  const prev = contextState.current;
+  if (prev !== null) contextState.current = null;
+  try {
+    const ctx = task._context;
+    if (ctx instanceof Context && ctx._entered) {
+      throw new Error(`cannot enter context: ${ctx} is already entered`);
+    }
+    stepTask(task);
+  } catch (e) {
+    reportCallbackError(
+      e,
+      stepTask,
+      task,
+      task.getContext(),
+      task._loop,
+      null,
+      task,
+    );
+  } finally {
+    if (prev !== null) contextState.current = prev;
+  }
+}
+(Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
 
 /** One step of a task: the loop calls this through the task's handle. */
 function stepTask(task: Task<unknown>): void {
@@ -617,7 +662,11 @@ function stepTask(task: Task<unknown>): void {
       task._finish(CANCELLED); // no message: asyncio's rule
     } else {
       task._reject(e);
-      if (e instanceof KeyboardInterrupt) throw e;
+      if (e instanceof KeyboardInterrupt) {
+        // It stops the loop and reaches the caller: not lost, not reported.
+        task._retrieved();
+        throw e;
+      }
     }
     return;
   }
@@ -698,10 +747,22 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     );
     return;
   }
-  retry(task, new Error(`Task got bad yield: ${describe(y)}`));
+  retry(
+    task,
+    new Error(
+      `Task got bad yield: ${describe(y)}${
+        isThenable(y)
+          ? " (a promise cannot be yielded: use `yield* fromPromise(promise)`)"
+          : ""
+      }`,
+    ),
+  );
 }
 
+
 taskHooks.handleYield = handleYield;
+taskHooks.newEagerTask = newEagerTask;
+taskHooks.eagerStartQueued = eagerStartQueued;
 
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
@@ -715,7 +776,8 @@ function retry(task: Task<unknown>, err: Error): void {
  * @param coro The coroutine: call the `function*` first.
  * @param options `name` and `context`.
  * @returns The task.
- * @throws {Error} `no running event loop` outside the loop.
+ * @throws {Error} `no running event loop` outside the loop (the message
+ * says how to start a task from host code: `runner.getLoop().createTask()`).
  * @throws {TypeError} `a coroutine was expected, got …`.
  *
  * @example
@@ -735,7 +797,13 @@ export function createTask<T>(
   coro: Coroutine<T>,
   options?: TaskOptions,
 ): Task<T> {
-  return getRunningLoop().createTask(coro, options);
+  const loop = runningState.loop;
+  if (loop === null) {
+    throw new Error(
+      "no running event loop: createTask() works inside a task or a loop callback; from host code (a request handler, a promise callback) hold the loop and call its createTask(), e.g. runner.getLoop().createTask(coro)",
+    );
+  }
+  return loop.createTask(coro, options);
 }
 
 /**

@@ -1016,6 +1016,32 @@ Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup need
   assert.ok(loop!.isClosed());
 });
 
+Deno.test("Runner.close(): `throw undefined` in a task's cleanup is reported", async () => {
+  const reports: ExceptionContext[] = [];
+  const runner = new Runner();
+  runner.getLoop().setExceptionHandler((_l, ctx) => reports.push(ctx));
+  let t: Task<void> | null = null;
+  await runner.run((function* () {
+    t = createTask(
+      (function* () {
+        try {
+          yield* sleep(10_000);
+        } finally {
+          // deno-lint-ignore no-unsafe-finally
+          throw undefined;
+        }
+      })(),
+      { name: "cleanup" },
+    );
+    yield* sleep(0);
+  })());
+  await runner.close();
+  assert.equal(reports.length, 1, `${reports.map((r) => r.message)}`);
+  assert.equal(reports[0].message, "unhandled exception during run() shutdown");
+  assert.equal(reports[0].task, t);
+  assert.ok("exception" in reports[0] && reports[0].exception === undefined);
+});
+
 Deno.test("Runner[Symbol.dispose]: runs the callbacks the last tasks scheduled, as close() does", async () => {
   const log: string[] = [];
   {
