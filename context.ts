@@ -30,6 +30,12 @@ import {
 } from "./_context_state.ts";
 import type { Task } from "./task.ts";
 import { describe } from "./_describe.ts";
+import {
+  checkFunction,
+  checkInstance,
+  checkOptions,
+  registered,
+} from "./_validate.ts";
 
 /** A map for the next Context to share, set only inside `copy()`. */
 let adoptMap: Map<ContextVar<unknown>, unknown> | null = null;
@@ -118,11 +124,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Context.run() expects a function to run, got ${describe(fn)}`,
-      );
-    }
+    checkFunction("Context.run", "fn", fn);
     const prev = enterContext(this);
     try {
       return fn(...args);
@@ -173,6 +175,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   get<T>(v: ContextVar<T>): T | undefined {
+    checkInstance("Context.get", "v", v, ContextVar, "a ContextVar");
     return this._map.get(v) as T | undefined;
   }
 
@@ -194,6 +197,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   has(v: ContextVar<unknown>): boolean {
+    checkInstance("Context.has", "v", v, ContextVar, "a ContextVar");
     return this._map.has(v);
   }
 
@@ -306,6 +310,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
   }
 }
 
+registered.Context = Context;
 contextState.root = new Context();
 contextState.internal = new Context();
 
@@ -450,11 +455,14 @@ export class ContextVar<T> {
   constructor(name: string, options?: ContextVarOptions<T>) {
     if (typeof name !== "string") {
       throw new TypeError(
-        `context variable name must be a string, got ${describe(name)}`,
+        `ContextVar(): name must be a string (context variable name must be a str), got ${
+          describe(name)
+        }`,
       );
     }
+    checkOptions("ContextVar", options);
     this.name = name;
-    this.#hasDefault = options !== undefined && "default" in options;
+    this.#hasDefault = options != null && "default" in options;
     this.#default = options?.default;
   }
 
@@ -550,7 +558,7 @@ export class ContextVar<T> {
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
       throw new TypeError(
-        `ContextVar.reset() expects a Token made by set(), got ${
+        `ContextVar.reset(): token must be a Token made by set(), got ${
           describe(token)
         }`,
       );

@@ -46,8 +46,7 @@
  * @module
  */
 
-import { type Coroutine, coroutineExpected, isCoroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import { type Coroutine, isCoroutine } from "./_coro.ts";
 import {
   adoptStarted,
   closeCoro,
@@ -62,9 +61,20 @@ import {
 } from "./_drive.ts";
 import { getRunningLoop } from "./_running.ts";
 import { type Context, copyContext } from "./context.ts";
-import { CancelledError, type Future, InvalidStateError } from "./future.ts";
+import { CancelledError, Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkFunction,
+  checkInteger,
+  checkLoop,
+  checkOptions,
+  optBoolean,
+  optContext,
+  optFunction,
+} from "./_validate.ts";
 
 export { GeneratorExit };
 export type { Coroutine };
@@ -154,7 +164,11 @@ export class CoroStart<T> {
    * @throws {TypeError} `a coroutine was expected, got …`.
    */
   constructor(coro: Coroutine<T>, options?: CoroStartOptions) {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    if (!isCoroutine(coro)) checkCoroutine("CoroStart", "coro", coro);
+    if (options != null) {
+      checkPhaseOptions("CoroStart", options);
+      optBoolean("CoroStart", "options.autostart", options.autostart);
+    }
     this.coro = coro;
     this.context = options?.context;
     this._state = NOT_STARTED;
@@ -185,6 +199,7 @@ export class CoroStart<T> {
    * ```
    */
   start(options?: PhaseOptions): boolean {
+    checkPhaseOptions("CoroStart.start", options);
     if (this._state !== NOT_STARTED) {
       throw new Error("CoroStart.start() can only be called once");
     }
@@ -314,6 +329,7 @@ export class CoroStart<T> {
    * ```
    */
   asCoroutine(options?: PhaseOptions): Coroutine<T> {
+    checkPhaseOptions("CoroStart.asCoroutine", options);
     return continueStart(this, options?.context ?? this.context);
   }
 
@@ -369,6 +385,7 @@ export class CoroStart<T> {
    * ```
    */
   asAwaitable(options?: PhaseOptions): Future<T> | Coroutine<T> {
+    checkPhaseOptions("CoroStart.asAwaitable", options);
     return this._state === FINISHED
       ? this.asFuture()
       : this.asCoroutine(options);
@@ -400,6 +417,7 @@ export class CoroStart<T> {
    * ```
    */
   throw(exc: unknown, tries = 1): T {
+    checkInteger("CoroStart.throw", "tries", tries, 1);
     const s = this._state;
     if (s === FINISHED || s === CONTINUED) throw new Error(REUSE);
     for (let i = 0; i < tries; i++) {
@@ -657,7 +675,16 @@ function* delegate<T>(
  * })());
  * ```
  */
-export function* coroAwait<T>(
+export function coroAwait<T>(
+  coro: Coroutine<T>,
+  options?: PhaseOptions,
+): Coroutine<T> {
+  checkCoroutine("coroAwait", "coro", coro);
+  checkPhaseOptions("coroAwait", options);
+  return coroAwaitImpl(coro, options);
+}
+
+function* coroAwaitImpl<T>(
   coro: Coroutine<T>,
   options?: PhaseOptions,
 ): Coroutine<T> {
@@ -699,7 +726,7 @@ export function* coroAwait<T>(
  * ```
  */
 export function coroIter<T>(coro: Coroutine<T>): Coroutine<T> {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  checkCoroutine("coroIter", "coro", coro);
   return iterImpl(coro);
 }
 
@@ -761,12 +788,25 @@ export function coroEager<T>(
   coro: Coroutine<T>,
   options?: EagerOptions<T>,
 ): Future<T> {
+  checkCoroutine("coroEager", "coro", coro);
+  checkEagerOptions("coroEager", options);
   const cs = new CoroStart(coro, {
     context: options?.context ?? copyContext(),
   });
   if (cs._state === FINISHED) return cs.asFuture();
   const create = options?.createTask;
-  if (create !== undefined) return create(cs.asCoroutine());
+  if (create != null) {
+    const f = create(cs.asCoroutine());
+    if (!(f instanceof Future)) {
+      throw badType(
+        "coroEager",
+        "the result of options.createTask",
+        "a Future",
+        f,
+      );
+    }
+    return f;
+  }
   const loop = getRunningLoop();
   if (loop._taskFactory !== null) {
     return loop.createTask(cs.asCoroutine(), { name: options?.name });
@@ -821,9 +861,8 @@ export function funcEager<A extends unknown[], T>(
   fn: (...args: A) => Coroutine<T>,
   options?: EagerOptions<T>,
 ): (...args: A) => Future<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`funcEager() needs a function, got ${describe(fn)}`);
-  }
+  checkFunction("funcEager", "fn", fn);
+  checkEagerOptions("funcEager", options);
   const wrapper = function (this: unknown, ...args: A): Future<T> {
     return coroEager(fn.apply(this, args), options);
   };
@@ -884,9 +923,10 @@ export function eager<A extends unknown[], T>(
   x: Coroutine<T> | ((...args: A) => Coroutine<T>),
   options?: EagerOptions<T>,
 ): Future<T> | ((...args: A) => Future<T>) {
+  checkEagerOptions("eager", options);
   if (isCoroutine(x)) return coroEager(x as Coroutine<T>, options);
   if (typeof x === "function") return funcEager(x, options);
-  throw new TypeError(`need coroutine or function, got ${describe(x)}`);
+  throw badType("eager", "x", "a coroutine or a function", x);
 }
 
 /** What {@linkcode cancelling} can cancel: a Future, a Task, a CoroStart's future… */
@@ -944,10 +984,11 @@ export class Cancelling<C extends Cancellable> implements Disposable {
       target === null || typeof target !== "object" ||
       typeof target.cancel !== "function"
     ) {
-      throw new TypeError(
-        `cancelling() expects a Future or Task (something with cancel()), got ${
-          describe(target)
-        }`,
+      throw badType(
+        "cancelling",
+        "target",
+        "a Future or Task (something with cancel())",
+        target,
       );
     }
     this.target = target;
@@ -1037,7 +1078,7 @@ export function eagerCtx<T>(
   coro: Coroutine<T>,
   options?: EagerCtxOptions<T>,
 ): Cancelling<Future<T>> {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  if (!isCoroutine(coro)) checkCoroutine("eagerCtx", "coro", coro);
   const create = options?.createTask;
   const f = coroEager(
     coro,
@@ -1089,6 +1130,7 @@ export function eagerTaskFactory(
   coro: Coroutine<unknown>,
   options?: TaskOptions,
 ): Task<unknown> {
+  checkLoop("eagerTaskFactory", "loop", loop);
   if (options?.context === undefined && options?.name === undefined) {
     return new Task(coro, EAGER_START, loop); // no options object per task
   }
@@ -1107,11 +1149,7 @@ export type CoroState = "new" | "running" | "suspended" | "done";
 const STATE_NAMES: CoroState[] = ["new", "running", "suspended", "done"];
 
 function checkCoro(c: unknown, fn: string): void {
-  if (!isCoroutine(c)) {
-    throw new TypeError(
-      `${fn}() expects a coroutine (a generator object), got ${describe(c)}`,
-    );
-  }
+  if (!isCoroutine(c)) checkCoroutine(fn, "c", c);
 }
 
 /**
@@ -1222,4 +1260,15 @@ export function coroIsSuspended(c: Coroutine<unknown>): boolean {
 export function coroIsDone(c: Coroutine<unknown>): boolean {
   checkCoro(c, "coroIsDone");
   return coroStateOf(c) === DONE;
+}
+
+function checkPhaseOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optContext(fn, "options.context", (options as PhaseOptions)?.context);
+}
+
+function checkEagerOptions(fn: string, options: unknown): void {
+  checkPhaseOptions(fn, options);
+  const create = (options as EagerOptions<unknown>)?.createTask;
+  optFunction(fn, "options.createTask", create);
 }

@@ -36,12 +36,7 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  type Coroutine,
-  coroutineExpected,
-  isCoroutine,
-  WAKE,
-} from "./_coro.ts";
+import { type Coroutine, isCoroutine, WAKE } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
 import { Handle } from "./_handle.ts";
@@ -49,7 +44,20 @@ import { getRunningLoop } from "./_running.ts";
 import { ContextVar } from "./context.ts";
 import { PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { allTasks, createTask, sleep, type Task } from "./task.ts";
+import { allTasks, createTask, sleep, Task } from "./task.ts";
+import {
+  checkCoroutine,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkOptions,
+  optBoolean,
+  optLoop,
+} from "./_validate.ts";
+
+function checkTask(fn: string, task: unknown): void {
+  checkInstance(fn, "task", task, Task, "a Task");
+}
 
 export type { Coroutine };
 
@@ -88,6 +96,10 @@ export function readyFind(
   task: Task<unknown>,
   options?: ReadyFindOptions,
 ): Handle | null {
+  checkTask("readyFind", task);
+  checkOptions("readyFind", options);
+  optLoop("readyFind", "options.loop", options?.loop);
+  optBoolean("readyFind", "options.remove", options?.remove);
   const loop = options?.loop ?? task._loop;
   const ready = loop._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -123,6 +135,7 @@ export function readyFind(
  * ```
  */
 export function readyRemove(handle: Handle, loop?: EventLoop): void {
+  optLoop("readyRemove", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -131,7 +144,9 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
       return;
     }
   }
-  throw new RangeError("handle not in queue");
+  throw new RangeError(
+    `readyRemove(): handle not in queue: ${describe(handle)}`,
+  );
 }
 
 /**
@@ -217,6 +232,7 @@ export function getReadyQueue(loop?: EventLoop): Handle[] {
  * ```
  */
 export function readyTasks(loop?: EventLoop): Task<unknown>[] {
+  optLoop("readyTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   const out: Task<unknown>[] = [];
@@ -227,12 +243,8 @@ export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   return out;
 }
 
-function checkPos(pos: unknown, fn: string): void {
-  if (!Number.isInteger(pos)) {
-    throw new TypeError(
-      `${fn}() expects an integer position, got ${describe(pos)}`,
-    );
-  }
+function checkPos(pos: unknown, fn: string, param = "pos"): void {
+  checkInteger(fn, param, pos, -Infinity);
 }
 
 /**
@@ -260,9 +272,16 @@ function checkPos(pos: unknown, fn: string): void {
  * ```
  */
 export function taskReinsert(task: Task<unknown>, pos: number): void {
+  checkTask("taskReinsert", task);
   checkPos(pos, "taskReinsert");
+  reinsert(task, pos, "taskReinsert");
+}
+
+function reinsert(task: Task<unknown>, pos: number, fn: string): void {
   const h = readyFind(task, { remove: true });
-  if (h === null) throw new RangeError("Task is not scheduled");
+  if (h === null) {
+    throw new RangeError(`${fn}(): Task is not scheduled: ${task}`);
+  }
   task._loop.readyInsert(pos, h);
 }
 
@@ -289,8 +308,12 @@ export function taskReinsert(task: Task<unknown>, pos: number): void {
  * assert.deepEqual(log, [0, "me", 1, 2]);
  * ```
  */
-export function* sleepInsert(pos: number): Coroutine<void> {
+export function sleepInsert(pos: number): Coroutine<void> {
   checkPos(pos, "sleepInsert");
+  return sleepInsertImpl(pos);
+}
+
+function* sleepInsertImpl(pos: number): Coroutine<void> {
   const loop = getRunningLoop();
   const task = loop._currentTask;
   if (task === null) {
@@ -334,14 +357,24 @@ export interface TaskSwitchOptions {
  * assert.deepEqual(log, [2, "me", 0, 1]);
  * ```
  */
-export function* taskSwitch(
+export function taskSwitch(
   task: Task<unknown>,
   options?: TaskSwitchOptions,
 ): Coroutine<void> {
-  taskReinsert(task, 0);
-  const pos = options?.insertPos;
+  checkTask("taskSwitch", task);
+  checkOptions("taskSwitch", options);
+  const pos = options?.insertPos ?? undefined;
+  if (pos !== undefined) checkPos(pos, "taskSwitch", "options.insertPos");
+  return taskSwitchImpl(task, pos);
+}
+
+function* taskSwitchImpl(
+  task: Task<unknown>,
+  pos: number | undefined,
+): Coroutine<void> {
+  reinsert(task, 0, "taskSwitch");
   if (pos === undefined) yield* sleep(0);
-  else yield* sleepInsert(pos);
+  else yield* sleepInsertImpl(pos);
 }
 
 /**
@@ -367,6 +400,7 @@ export function* taskSwitch(
  * ```
  */
 export function taskIsBlocked(task: Task<unknown>): boolean {
+  checkTask("taskIsBlocked", task);
   const w = task._futWaiter;
   return w !== null && w._state === PENDING;
 }
@@ -394,6 +428,7 @@ export function taskIsBlocked(task: Task<unknown>): boolean {
  * ```
  */
 export function taskIsRunnable(task: Task<unknown>): boolean {
+  checkTask("taskIsRunnable", task);
   return !(taskIsBlocked(task) || task._state !== PENDING);
 }
 
@@ -428,7 +463,16 @@ export interface CreateTaskOptions {
  * assert.deepEqual(log, ["child", "parent"]);
  * ```
  */
-export function* createTaskDescend<T>(
+export function createTaskDescend<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskDescend", "coro", coro);
+  checkOptions("createTaskDescend", options);
+  return createTaskDescendImpl(coro, options);
+}
+
+function* createTaskDescendImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -459,7 +503,16 @@ export function* createTaskDescend<T>(
  * })());
  * ```
  */
-export function* createTaskStart<T>(
+export function createTaskStart<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskStart", "coro", coro);
+  checkOptions("createTaskStart", options);
+  return createTaskStartImpl(coro, options);
+}
+
+function* createTaskStartImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -492,6 +545,7 @@ export function* createTaskStart<T>(
  * ```
  */
 export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("runnableTasks", "loop", loop);
   return new Set(readyTasks(loop));
 }
 
@@ -517,6 +571,7 @@ export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
  * ```
  */
 export function blockedTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("blockedTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const out = allTasks(l);
   for (const t of readyTasks(l)) out.delete(t);
@@ -606,7 +661,8 @@ export function coroDrive<T>(
   coro: Coroutine<T>,
   callback: (yielded: unknown) => unknown,
 ): T {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  checkCoroutine("coroDrive", "coro", coro);
+  checkFunction("coroDrive", "callback", callback);
   let mode: 0 | 1 = 0;
   let value: unknown = undefined;
   for (;;) {
@@ -669,6 +725,9 @@ export function awaitSync<T>(
   coro: Coroutine<T>,
   options?: AwaitSyncOptions,
 ): T {
+  checkCoroutine("awaitSync", "coro", coro);
+  checkOptions("awaitSync", options);
+  optBoolean("awaitSync", "options.ignoreNullsleep", options?.ignoreNullsleep);
   const ignore = options?.ignoreNullsleep !== false;
   let blockedOn: unknown = undefined;
   let aborted = false;
@@ -763,7 +822,7 @@ export function driveAsync<T>(
   coro: Coroutine<T>,
   callback: (yielded: unknown) => unknown,
 ): T {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  if (!isCoroutine(coro)) checkCoroutine("driveAsync", "coro", coro);
   const id = ++lastSession;
   const token = syncDriveSession.set(id);
   activeSessions.add(id);

@@ -37,7 +37,6 @@ import {
 } from "./context.ts";
 import {
   type Coroutine,
-  coroutineExpected,
   isCoroutine,
   isGeneratorFunction,
   WAKE,
@@ -56,6 +55,22 @@ import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkLoop,
+  checkOptions,
+  checkTime,
+  optBoolean,
+  optContext,
+  optLoop,
+  optString,
+} from "./_validate.ts";
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === "object" || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function";
+}
 
 export type { Coroutine };
 
@@ -166,7 +181,9 @@ export class Task<T> extends Future<T> {
     options?: TaskConstructorOptions,
     loop?: EventLoop,
   ) {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
+    if (options != null) checkTaskOptions("Task", options, true);
+    if (loop !== undefined) checkLoop("Task", "loop", loop);
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
@@ -422,6 +439,9 @@ export class Task<T> extends Future<T> {
    * ```
    */
   override cancel(msg?: string): boolean {
+    if (msg != null && typeof msg !== "string") {
+      optString("Task.cancel", "msg", msg);
+    }
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
@@ -566,12 +586,8 @@ function stepTask(task: Task<unknown>): void {
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
-      // asyncio's wakeup passes the awaited future's CancelledError in, so
-      // its message (the first cancel's) wins over a later cancel's.
-      const w = task._futWaiter;
-      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
-        ? w._makeCancelledError()
-        : task._makeCancelledError();
+      const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
+      exc = fromWaiter ?? task._makeCancelledError();
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -616,6 +632,23 @@ function stepTask(task: Task<unknown>): void {
     return;
   }
   handleYield(task, r.value);
+}
+
+/**
+ * The error asyncio's `Task.__wakeup` hands a task that must cancel: the
+ * awaited future's CancelledError, whether the future was cancelled or
+ * failed with one, so its message wins over the task's own cancel. Reads the
+ * outcome as `__wakeup`'s `future.result()` does (retrieving an exception).
+ * Only the cancel path of a step calls this.
+ */
+function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
+  const w = task._futWaiter;
+  if (w === null || w._state === PENDING) return null;
+  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (!w._failed) return null;
+  w._retrieved();
+  const e = w._exception;
+  return e instanceof CancelledError ? e : null;
 }
 
 /**
@@ -723,14 +756,17 @@ export function createTask<T>(
  * ```
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  optLoop("currentTask", "loop", loop);
   return (loop ?? getRunningLoop())._currentTask;
 }
 
 /**
- * The tasks of `loop` (the running loop by default) that are not done.
+ * The tasks of `loop` (the running loop by default) that are not done, in
+ * the order they were created (oldest first; asyncio's set has no promised
+ * order).
  *
  * @param loop The loop to ask.
- * @returns A new set.
+ * @returns A new set, iterated oldest first.
  * @throws {Error} `no running event loop` when no loop is given or running.
  *
  * @example
@@ -746,6 +782,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("allTasks", "loop", loop);
   return (loop ?? getRunningLoop())._tasks;
 }
 
@@ -842,7 +879,7 @@ class Sleep0<T> {
  * @param value What to return.
  * @returns A coroutine to `yield*`.
  * @throws {TypeError} When `ms` is not a number.
- * @throws {RangeError} `Invalid delay: NaN (not a number)`.
+ * @throws {RangeError} When `ms` is NaN.
  *
  * @example
  * ```ts
@@ -856,13 +893,9 @@ class Sleep0<T> {
  * ```
  */
 export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
-  if (typeof ms !== "number") {
-    throw new TypeError(
-      `sleep() expects a delay in milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  if (typeof ms !== "number") checkTime("sleep", "ms", ms);
   if (ms > 0) return sleepTimer(ms, value as T);
-  if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
+  if (ms !== ms) checkTime("sleep", "ms", ms);
   if (value === undefined && runningState.loop !== null) {
     return SLEEP0 as Coroutine<T>;
   }
@@ -916,25 +949,32 @@ export function ensureFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop?: EventLoop,
 ): Future<T> {
+  optLoop("ensureFuture", "loop", loop);
+  return toFuture(x, loop ?? undefined, "ensureFuture");
+}
+
+/** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
+export function toFuture<T>(
+  x: Future<T> | Coroutine<T> | PromiseLike<T>,
+  loop: EventLoop | undefined,
+  fn: string,
+): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
       throw new TypeError(
-        "The future belongs to a different loop than the one specified as the loop argument",
+        `${fn}(): The future belongs to a different loop than the one specified as the loop argument`,
       );
     }
     return x;
   }
   if (isCoroutine(x)) return (loop ?? getRunningLoop()).createTask(x);
-  if (
-    x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<T>).then === "function"
-  ) {
+  if (isThenable(x)) {
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `A Future, a coroutine or an awaitable is required, got ${describe(x)}${
-      isGeneratorFunction(x) ? " (a generator function: call it first)" : ""
-    }`,
+    `${fn}(): A Future, a coroutine or an awaitable is required, got ${
+      describe(x)
+    }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
 }
 
@@ -968,6 +1008,11 @@ export function fromPromise<T>(
   promise: PromiseLike<T>,
   options?: FromPromiseOptions,
 ): Future<T> {
+  if (!isThenable(promise)) {
+    throw badType("fromPromise", "promise", "a promise or thenable", promise);
+  }
+  checkOptions("fromPromise", options);
+  optLoop("fromPromise", "options.loop", options?.loop);
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
@@ -988,10 +1033,13 @@ export interface GatherOptions {
 class GatheringFuture<T> extends Future<T> {
   _children: Future<unknown>[];
   _cancelRequested: boolean;
+  /** The message of the cancel() that cancelled the children. */
+  _cancelRequestMsg: string | undefined;
   constructor(children: Future<unknown>[], loop: EventLoop) {
     super({ loop });
     this._children = children;
     this._cancelRequested = false;
+    this._cancelRequestMsg = undefined;
   }
   override cancel(msg?: string): boolean {
     this._retrieved();
@@ -1000,7 +1048,10 @@ class GatheringFuture<T> extends Future<T> {
     for (const child of this._children) {
       if (child.cancel(msg)) ret = true;
     }
-    if (ret) this._cancelRequested = true;
+    if (ret) {
+      this._cancelRequested = true;
+      this._cancelRequestMsg = msg;
+    }
     return ret;
   }
 }
@@ -1066,12 +1117,15 @@ export function gather(
     typeof (awaitables as Iterable<unknown>)[Symbol.iterator] !== "function" ||
     isCoroutine(awaitables)
   ) {
-    throw new TypeError(
-      `gather() expects an iterable (such as an array) of futures and coroutines, got ${
-        describe(awaitables)
-      }`,
+    throw badType(
+      "gather",
+      "awaitables",
+      "an iterable (such as an array) of futures and coroutines",
+      awaitables,
     );
   }
+  checkOptions("gather", options);
+  optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
   const returnExceptions = options?.returnExceptions === true;
   const args = [...awaitables];
   if (args.length === 0) {
@@ -1083,6 +1137,12 @@ export function gather(
   // A coroutine given twice must become one task; futures need no map (one
   // done callback per position counts the same).
   let coroToFut: Map<unknown, Future<unknown>> | null = null;
+  // As asyncio's, each child's done callback is attached as the child is
+  // made (a done child's callback is queued before the later children's
+  // first steps); the outer future is made last.
+  let outer: GatheringFuture<unknown[]> | null = null;
+  let finished = 0;
+  const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
   for (let i = 0; i < total; i++) {
@@ -1091,23 +1151,23 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : ensureFuture(arg, loop); // throws: a different loop
+        : toFuture(arg, loop, "gather"); // throws: a different loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = ensureFuture(arg, loop);
+        fut = toFuture(arg, loop, "gather");
         coroToFut.set(arg, fut);
       }
     }
     loop ??= fut._loop;
     children[i] = fut;
+    fut._addCallback(onChildDone, ctx);
   }
-  const outer = new GatheringFuture<unknown[]>(children, loop!);
-  let finished = 0;
-  const onChildDone = (fut: Future<unknown>): void => {
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  function onChildDone(fut: Future<unknown>): void {
     finished++;
-    if (outer._state !== PENDING) {
+    if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
     }
@@ -1133,11 +1193,38 @@ export function gather(
         }
         return f._result;
       });
-      if (outer._cancelRequested) outer._reject(fut._makeCancelledError());
-      else outer._resolve(results);
+      if (outer._cancelRequested) {
+        // The cancel's message is kept: asyncio takes the error of the last
+        // child in argument order, which loses it when that child was not
+        // cancelled (a deliberate difference, see README).
+        outer._reject(
+          fut._state === CANCELLED
+            ? fut._makeCancelledError()
+            : new CancelledError(outer._cancelRequestMsg),
+        );
+      } else {
+        outer._resolve(results);
+      }
     }
-  };
-  const ctx = contextState.internal as Context;
-  for (let i = 0; i < total; i++) children[i]._addCallback(onChildDone, ctx);
+  }
   return outer;
+}
+
+/**
+ * @internal Checks `createTask`'s options (`name` may be anything: it is
+ * converted with `String`, as Python's `str(name)`), and with `ctor` those of
+ * the Task constructor.
+ */
+export function checkTaskOptions(
+  fn: string,
+  options: unknown,
+  ctor = false,
+): void {
+  checkOptions(fn, options);
+  const o = options as TaskConstructorOptions;
+  optContext(fn, "options.context", o.context);
+  if (ctor) {
+    optLoop(fn, "options.loop", o.loop);
+    optBoolean(fn, "options.eagerStart", o.eagerStart);
+  }
 }

@@ -194,7 +194,10 @@ Deno.test("ContextVar.reset: a non-token is a TypeError", () => {
   const v = new ContextVar<number>("v");
   assert.throws(
     () => v.reset({} as unknown as Token<number>),
-    { name: "TypeError", message: /expects a Token/ },
+    {
+      name: "TypeError",
+      message: /ContextVar.reset\(\): token must be a Token/,
+    },
   );
 });
 
@@ -305,7 +308,10 @@ Deno.test("Context.run: a non-function is a TypeError", () => {
   const ctx = new Context();
   assert.throws(
     () => ctx.run(42 as unknown as () => void),
-    { name: "TypeError", message: /expects a function/ },
+    {
+      name: "TypeError",
+      message: "Context.run(): fn must be a function, got 42",
+    },
   );
 });
 

@@ -231,7 +231,7 @@ Deno.test("eager: a finished coroutine gives a done Future, not a Task", async (
 Deno.test("eager: anything but a coroutine or function is a TypeError", () => {
   assert.throws(() => eager({} as never), {
     name: "TypeError",
-    message: /^need coroutine or function, got /,
+    message: /^eager\(\): x must be a coroutine or a function, got /,
   });
   assert.throws(() => eager(5 as never), TypeError);
 });
@@ -816,7 +816,7 @@ Deno.test("coroState: not a coroutine is a TypeError", () => {
   for (const f of [coroIsNew, coroIsSuspended, coroIsDone, coroState]) {
     assert.throws(() => f("string" as never), {
       name: "TypeError",
-      message: /expects a coroutine/,
+      message: /^coro\w+\(\): c: a coroutine was expected/,
     });
   }
 });

@@ -176,7 +176,7 @@ Deno.test("taskReinsert: a blocked task is not scheduled", async () => {
     yield* sleep(0);
     assert.throws(() => taskReinsert(t as Task<unknown>, 0), {
       name: "RangeError",
-      message: "Task is not scheduled",
+      message: /^taskReinsert\(\): Task is not scheduled: <Task pending/,
     });
     assert.throws(() => taskReinsert(t as Task<unknown>, 0.5), TypeError);
     t.cancel();
@@ -231,13 +231,19 @@ Deno.test("taskSwitch: a task taken out of the queue, or blocked, is an error", 
     assert.ok(h !== null);
     yield* rejects(taskSwitch(tasks[1] as Task<unknown>), (e) => {
       assert.ok(e instanceof RangeError);
-      assert.equal((e as Error).message, "Task is not scheduled");
+      assert.match(
+        (e as Error).message,
+        /^taskSwitch\(\): Task is not scheduled/,
+      );
     });
     loop.readyInsert(0, h);
     const blocked = createTask(sleep(50));
     yield* sleep(0);
     yield* rejects(taskSwitch(blocked as Task<unknown>), (e) => {
-      assert.equal((e as Error).message, "Task is not scheduled");
+      assert.match(
+        (e as Error).message,
+        /^taskSwitch\(\): Task is not scheduled/,
+      );
     });
     blocked.cancel();
     yield* sleep(0);
@@ -276,7 +282,7 @@ Deno.test("readyFind / readyRemove", async () => {
     readyRemove(h1);
     assert.throws(() => readyRemove(h1), {
       name: "RangeError",
-      message: "handle not in queue",
+      message: /^readyRemove\(\): handle not in queue/,
     });
     assert.equal(readyFind(tasks[1]), null);
     const loop = getRunningLoop();

@@ -1093,7 +1093,9 @@ Deno.test("cancelling a sleeping task cancels its timer", async () => {
 Deno.test("sleep argument checks: NaN → RangeError, non-number → TypeError", () => {
   assert.throws(
     () => sleep(NaN),
-    (e) => e instanceof RangeError && /Invalid delay: NaN/.test(e.message),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "sleep(): ms must be a number, got NaN",
   );
   assert.throws(() => sleep("1" as unknown as number), TypeError);
   assert.throws(() => sleep(undefined as unknown as number), TypeError);
