@@ -41,3 +41,13 @@ export {
   taskTimeout,
   TimeoutInterrupt,
 } from "./_interrupt.ts";
+export {
+  PosPriorityQueue,
+  Priority,
+  PriorityCondition,
+  PriorityEventLoop,
+  PriorityLock,
+  type PriorityObject,
+  PriorityTask,
+  type PriorityTaskOptions,
+} from "./_priority.ts";

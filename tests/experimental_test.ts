@@ -21,6 +21,12 @@ import {
 } from "../mod.ts";
 import {
   InterruptException,
+  PosPriorityQueue,
+  Priority,
+  PriorityCondition,
+  PriorityEventLoop,
+  PriorityLock,
+  PriorityTask,
   taskInterrupt,
   taskThrow,
   taskTimeout,
@@ -338,10 +344,14 @@ Deno.test("taskInterrupt: a woken queue getter retries and gets the item", async
   })());
 });
 
-/** The lock kinds test_interrupt.py runs on (the priority ones join later). */
-export const lockTypes: [string, () => Lock][] = [["Lock", () => new Lock()]];
-export const conditionTypes: [string, () => Condition][] = [
+// The lock kinds test_interrupt.py runs on.
+const lockTypes: [string, () => Lock][] = [
+  ["Lock", () => new Lock()],
+  ["PriorityLock", () => new PriorityLock()],
+];
+const conditionTypes: [string, () => Condition][] = [
   ["Condition", () => new Condition()],
+  ["PriorityCondition", () => new PriorityCondition()],
 ];
 
 for (const [name, make] of lockTypes) {
