@@ -1164,7 +1164,7 @@ Deno.test("cancelling: a future", async () => {
   })());
   assert.throws(
     () => cancelling(null as never),
-    /cancelling\(\).*Future or Task/,
+    /cancelling\(\): target must be a Future or Task/,
   );
 });
 
