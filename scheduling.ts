@@ -36,10 +36,7 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  type Coroutine,
-  WAKE,
-} from "./_coro.ts";
+import { type Coroutine, WAKE } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
 import type { Handle } from "./_handle.ts";
