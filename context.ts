@@ -385,6 +385,36 @@ export function copyContext(): Context {
   return adopt(contextSnapshot());
 }
 
+/**
+ * The live current context, not a copy (asynkit's experimental
+ * `get_current_context`; here always available). Sharp edges, as asynkit
+ * warns: the object stays live, so whoever holds it sees (and, by handing it
+ * to `createTask` or `coroAwait`, shares) the running task's later writes;
+ * and it cannot be entered while it is current (`ctx.run` throws `cannot
+ * enter context`). Use {@linkcode copyContext} when a snapshot will do.
+ *
+ * @returns The context the caller runs in: the entered one, else the
+ * running task's, else the root context.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar, getCurrentContext } from "@x/runner/context";
+ * import { run } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new ContextVar<number>("v", { default: 0 });
+ * await run((function* () {
+ *   const live = getCurrentContext();
+ *   v.set(1);
+ *   assert.equal(live.get(v), 1); // a copy would still say undefined
+ *   assert.equal(getCurrentContext(), live);
+ * })());
+ * ```
+ */
+export function getCurrentContext(): Context {
+  return current();
+}
+
 /** Options of {@linkcode ContextVar}. */
 export interface ContextVarOptions<T> {
   /** Returned by `get()` when the current context has no value. */

@@ -74,6 +74,7 @@ import {
   optBoolean,
   optContext,
   optFunction,
+  optString,
 } from "./_validate.ts";
 
 export { GeneratorExit };
@@ -619,6 +620,13 @@ function* delegate<T>(
       try {
         value = yield out;
       } catch (e) {
+        // asynkit's coro_iter: closing us closes the inner coroutine (it
+        // may clean up, but not yield) and the GeneratorExit goes on up.
+        if (e instanceof GeneratorExit) {
+          finished = true;
+          closeCoro(coro as Coroutine<unknown>, ctx);
+          throw e;
+        }
         mode = 1;
         value = e;
       }
@@ -920,6 +928,169 @@ export function eager<A extends unknown[], T>(
   if (isCoroutine(x)) return coroEager(x as Coroutine<T>, options);
   if (typeof x === "function") return funcEager(x, options);
   throw badType("eager", "x", "a coroutine or a function", x);
+}
+
+/** What {@linkcode cancelling} can cancel: a Future, a Task, a CoroStart's future… */
+export interface Cancellable {
+  /** Cancels, with a message for the `CancelledError`. */
+  cancel(msg?: string): unknown;
+  /** Whether it was cancelled. */
+  cancelled(): boolean;
+}
+
+/** Options of {@linkcode cancelling} and {@linkcode eagerCtx}. */
+export interface CancellingOptions {
+  /** The message of the `CancelledError` raised in the target. */
+  msg?: string;
+}
+
+/**
+ * A scope that cancels its `target` when it ends (asynkit's `cancelling`):
+ * `using c = cancelling(t)`. Leaving the scope in any way, an error
+ * included, cancels it; a target that is done by then is left as it is.
+ *
+ * @typeParam C The target's type.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { cancelling } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(1000));
+ *   {
+ *     using c = cancelling(t, { msg: "not needed" });
+ *     assert.equal(c.target, t);
+ *   }
+ *   yield* sleep(0);
+ *   assert.equal(t.cancelled(), true);
+ * })());
+ * ```
+ */
+export class Cancelling<C extends Cancellable> implements Disposable {
+  /** What gets cancelled at scope exit. */
+  readonly target: C;
+  /** The cancel message. */
+  readonly msg: string | undefined;
+
+  /**
+   * Makes the scope; {@linkcode cancelling} is the usual way.
+   *
+   * @param target What to cancel.
+   * @param options `msg`.
+   */
+  constructor(target: C, options?: CancellingOptions) {
+    if (
+      target === null || typeof target !== "object" ||
+      typeof target.cancel !== "function"
+    ) {
+      throw badType(
+        "cancelling",
+        "target",
+        "a Future or Task (something with cancel())",
+        target,
+      );
+    }
+    checkOptions("cancelling", options);
+    optString("cancelling", "options.msg", options?.msg);
+    this.target = target;
+    this.msg = options?.msg;
+  }
+
+  /** Cancels the target (a done one ignores it). */
+  [Symbol.dispose](): void {
+    this.target.cancel(this.msg);
+  }
+}
+
+/**
+ * A {@linkcode Cancelling} scope for `target`: it is cancelled, with `msg`,
+ * when the `using` scope ends.
+ *
+ * @param target A Future or Task.
+ * @param options `msg`.
+ * @returns The scope; its `target` is `target`.
+ * @throws {TypeError} When `target` cannot be cancelled.
+ *
+ * @example
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@x/runner";
+ * import { cancelling } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   let t;
+ *   {
+ *     using c = cancelling(createTask(sleep(1000)), { msg: "hello" });
+ *     t = c.target;
+ *   }
+ *   try {
+ *     yield* t;
+ *   } catch (e) {
+ *     assert.ok(e instanceof CancelledError);
+ *     assert.equal(e.message, "hello");
+ *   }
+ * })());
+ * ```
+ */
+export function cancelling<C extends Cancellable>(
+  target: C,
+  options?: CancellingOptions,
+): Cancelling<C> {
+  return new Cancelling(target, options);
+}
+
+/** Options of {@linkcode eagerCtx}. */
+export interface EagerCtxOptions<T> extends CancellingOptions {
+  /** As for {@linkcode coroEager}. */
+  createTask?: (coro: Coroutine<T>) => Future<T>;
+}
+
+/**
+ * Starts `coro` eagerly ({@linkcode coroEager}) inside a
+ * {@linkcode cancelling} scope (asynkit's `eager_ctx`): if the scope ends
+ * before the work is done, it is cancelled.
+ *
+ * @param coro The coroutine.
+ * @param options `msg`, `createTask`.
+ * @returns The scope; `target` is the done Future or the Task.
+ * @throws {TypeError} `a coroutine was expected, got …`.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "@x/runner";
+ * import { eagerCtx } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * const r = await run((function* () {
+ *   using c = eagerCtx((function* () {
+ *     log.push("started");
+ *     yield* sleep(1);
+ *     return 42;
+ *   })());
+ *   log.push("caller");
+ *   return yield* c.target;
+ * })());
+ * assert.equal(r, 42);
+ * assert.deepEqual(log, ["started", "caller"]);
+ * ```
+ */
+export function eagerCtx<T>(
+  coro: Coroutine<T>,
+  options?: EagerCtxOptions<T>,
+): Cancelling<Future<T>> {
+  if (!isCoroutine(coro)) checkCoroutine("eagerCtx", "coro", coro);
+  checkOptions("eagerCtx", options);
+  optFunction("eagerCtx", "options.createTask", options?.createTask);
+  optString("eagerCtx", "options.msg", options?.msg);
+  const create = options?.createTask;
+  const f = coroEager(
+    coro,
+    create === undefined ? undefined : { createTask: create },
+  );
+  return new Cancelling(f, options);
 }
 
 /**

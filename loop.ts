@@ -495,6 +495,10 @@ export class EventLoop {
     if (options?.name !== undefined && typeof task.setName === "function") {
       task.setName(options.name);
     }
+    // eagerStart whatever the factory: a task it queued normally starts now.
+    if (options?.eagerStart === true && task instanceof Task) {
+      task._eagerStartQueued();
+    }
     return task;
   }
 
@@ -745,22 +749,34 @@ export class EventLoop {
    * handler. JS has no hook that registers native async generators, so only
    * this library's generator objects are tracked.
    *
+   * Called while the loop is stopped, it runs the loop until that is done,
+   * as asyncio's `loop.run_until_complete(loop.shutdown_asyncgens())` does:
+   * two iterations even when there is nothing to close, so callbacks
+   * already queued run.
+   *
    * @returns A promise that settles when they are closed.
    *
    * @example
    * ```ts
    * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
    *
    * const loop = new EventLoop();
+   * let ran = false;
+   * loop.callSoon(() => ran = true);
    * await loop.shutdownAsyncgens();
+   * assert.ok(ran);
    * loop.close();
    * ```
    */
   shutdownAsyncgens(): Promise<void> {
     const coro = this._takeAsyncgens();
-    if (coro === null) return Promise.resolve();
-    if (this._running) return this.createTask(coro).toPromise();
-    return this.runUntilComplete(coro);
+    if (this._running) {
+      return coro === null
+        ? Promise.resolve()
+        : this.createTask(coro).toPromise();
+    }
+    return this.runUntilComplete(coro ?? noAsyncgens());
   }
 
   /**
@@ -1166,10 +1182,17 @@ export class EventLoop {
 
   // ---- internals -------------------------------------------------------
 
-  /** @internal A new set of the tasks not yet done (oldest last). */
+  /**
+   * @internal A new set of the tasks not yet done, in creation order (the
+   * list links the newest first; walking it here keeps task creation cheap).
+   */
   get _tasks(): Set<Task<unknown>> {
+    const newestFirst: Task<unknown>[] = [];
+    for (let t = this._taskHead; t !== null; t = t._nextTask) {
+      newestFirst.push(t);
+    }
     const set = new Set<Task<unknown>>();
-    for (let t = this._taskHead; t !== null; t = t._nextTask) set.add(t);
+    for (let i = newestFirst.length - 1; i >= 0; i--) set.add(newestFirst[i]);
     return set;
   }
 
@@ -1469,6 +1492,10 @@ function checkExceptionContext(fn: string, context: unknown): void {
 function stopLoopWhenDone(fut: Future<unknown>): void {
   fut._loop.stop();
 }
+
+// The coroutine of shutdownAsyncgens with nothing to close (asyncio's
+// returns at once, yet running it still takes the loop's two iterations).
+function* noAsyncgens(): Coroutine<void> {}
 
 function* closeAll(loop: EventLoop, gens: AsyncGenLike[]): Coroutine<void> {
   const results: unknown[] = yield* gather(gens.map((g) => g.aclose()), {

@@ -694,6 +694,12 @@ function* asend<R>(
       try {
         value = yield out;
       } catch (e) {
+        if (e instanceof GeneratorExit) {
+          // As asynkit's _asend: close the coroutine and pass it on up.
+          abandoned = false;
+          closeCoro(coro as Coroutine<unknown>, undefined);
+          throw e;
+        }
         inMode = 1;
         value = e;
       }

@@ -160,8 +160,11 @@ export class Runner implements Disposable, AsyncDisposable {
    * Closes the runner: cancels the tasks still pending and waits for them
    * (failures other than cancellation are reported to the loop's exception
    * handler as `unhandled exception during run() shutdown`), finalizes
-   * async generators and closes the loop. Closing a runner that was never
-   * used, or twice, does nothing.
+   * async generators and closes the loop. As asyncio's, it runs the loop
+   * for the async generators and for the default executor's shutdown even
+   * when there is nothing to do (two iterations each), so callbacks the
+   * last tasks scheduled still run. Closing a runner that was never used,
+   * or twice, does nothing.
    *
    * @returns A promise that settles when done.
    *
@@ -183,6 +186,10 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       await cancelAllTasks(loop);
       await loop.shutdownAsyncgens();
+      // asyncio's close() then runs the loop until shutdown_default_executor()
+      // is done. There is no executor here, but the run is kept, so the
+      // callbacks the last tasks scheduled get the same loop iterations.
+      await loop.runUntilComplete(noDefaultExecutor());
     } finally {
       this.#finishClose(loop);
     }
@@ -256,7 +263,9 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
-      if (tasks.length > 0) loop._runSync(10_000);
+      // Run even with no task left, as close() does: callbacks the last
+      // tasks scheduled still run.
+      loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {
@@ -330,6 +339,9 @@ export class Runner implements Disposable, AsyncDisposable {
     }
   }
 }
+
+/** asyncio's `shutdown_default_executor()` when there is no executor. */
+function* noDefaultExecutor(): Coroutine<void> {}
 
 /** Cancels every pending task of `loop` and waits for them (asyncio's). */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {

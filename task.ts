@@ -52,7 +52,7 @@ import {
   NO_EXC,
 } from "./_future_bits.ts";
 import { taskHooks } from "./_task_hooks.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
@@ -80,20 +80,22 @@ export interface TaskOptions {
   name?: string;
   /** The context the task runs in; a copy of the current one by default. */
   context?: Context;
+  /**
+   * Python's `eager_start` (3.12's Task, 3.14's `create_task`, asynkit's
+   * `create_task(eager_start=True)`): when the loop is running, the first
+   * step runs now, inside the call, instead of on the next iteration; a
+   * coroutine that finishes without waiting gives a task that is done
+   * already. `createTask` honours it whatever task factory is set. (Falls
+   * back to a normal start when the task's context is the one being
+   * executed.)
+   */
+  eagerStart?: boolean;
 }
 
 /** Options of the {@linkcode Task} constructor. */
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
-  /**
-   * Python 3.12's `eager_start`: when the loop is running, the first step
-   * runs now, inside the constructor, instead of on the next iteration; a
-   * coroutine that finishes without waiting gives a task that is done
-   * already. (Falls back to a normal start when the task's context is the
-   * one being executed.)
-   */
-  eagerStart?: boolean;
 }
 
 /** A value a coroutine can `yield*` on: a Future (or Task) or a coroutine. */
@@ -294,6 +296,23 @@ export class Task<T> extends Future<T> {
   set _pendingExc(e: unknown) {
     if (e === NO_EXC && this._extra === null) return;
     this._extraFields().pendingExc = e;
+  }
+
+  /**
+   * @internal Starts eagerly a task whose first step is still the last
+   * entry of the ready queue (one a task factory made for `createTask(coro,
+   * { eagerStart: true })`), under the constructor's conditions.
+   */
+  _eagerStartQueued(): void {
+    const loop = this._loop;
+    const n = loop._ready.length;
+    if (
+      this._state !== PENDING || this._started || !loop._onStack || n === 0 ||
+      loop._ready.at(n - 1) !== this ||
+      (this._context instanceof Context && isEntered(this._context))
+    ) return;
+    loop.readyPop(-1);
+    this._eagerStart();
   }
 
   /** @internal Runs the first step now, with this task as the current one. */
@@ -567,12 +586,8 @@ function stepTask(task: Task<unknown>): void {
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
-      // asyncio's wakeup passes the awaited future's CancelledError in, so
-      // its message (the first cancel's) wins over a later cancel's.
-      const w = task._futWaiter;
-      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
-        ? w._makeCancelledError()
-        : task._makeCancelledError();
+      const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
+      exc = fromWaiter ?? task._makeCancelledError();
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -617,6 +632,23 @@ function stepTask(task: Task<unknown>): void {
     return;
   }
   handleYield(task, r.value);
+}
+
+/**
+ * The error asyncio's `Task.__wakeup` hands a task that must cancel: the
+ * awaited future's CancelledError, whether the future was cancelled or
+ * failed with one, so its message wins over the task's own cancel. Reads the
+ * outcome as `__wakeup`'s `future.result()` does (retrieving an exception).
+ * Only the cancel path of a step calls this.
+ */
+function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
+  const w = task._futWaiter;
+  if (w === null || w._state === PENDING) return null;
+  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (!w._failed) return null;
+  w._retrieved();
+  const e = w._exception;
+  return e instanceof CancelledError ? e : null;
 }
 
 /**
@@ -729,10 +761,12 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 }
 
 /**
- * The tasks of `loop` (the running loop by default) that are not done.
+ * The tasks of `loop` (the running loop by default) that are not done, in
+ * the order they were created (oldest first; asyncio's set has no promised
+ * order).
  *
  * @param loop The loop to ask.
- * @returns A new set.
+ * @returns A new set, iterated oldest first.
  * @throws {Error} `no running event loop` when no loop is given or running.
  *
  * @example
@@ -752,8 +786,13 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return (loop ?? getRunningLoop())._tasks;
 }
 
-// sleep(0): one shared iterator that yields undefined once. The task resumes
-// it with WAKE, so it needs no state and allocates nothing.
+// sleep(0) inside a running loop: one shared object, so the task path
+// allocates nothing. A task driving it directly resumes it with WAKE. Under
+// `yield*` it is replaced by SLEEP0_DELEGATED, whose start is recognized by
+// the [Symbol.iterator]() call yield* makes right before it (nothing runs in
+// between), so any later resume, a plain next() included, finishes it: the
+// second send(None) of CPython's bare yield. Outside a loop (a hand-written
+// driver), and with a value, each call gets its own one-shot Sleep0.
 const YIELD_BARE: IteratorResult<unknown, never> = {
   value: undefined,
   done: false,
@@ -762,23 +801,65 @@ const DONE_BARE: IteratorResult<unknown, undefined> = {
   value: undefined,
   done: true,
 };
+let sleep0Armed = false;
 
-class Sleep0<T> {
-  _value: T;
-  _done: IteratorResult<unknown, T>;
-  constructor(value: T) {
-    this._value = value;
-    this._done = value === undefined
-      ? DONE_BARE as IteratorResult<unknown, T>
-      : { value, done: true };
-  }
-  next(v?: unknown): IteratorResult<unknown, T> {
-    return v === WAKE ? this._done : YIELD_BARE;
+class SharedSleep0 {
+  next(v?: unknown): IteratorResult<unknown, undefined> {
+    return v === WAKE ? DONE_BARE : YIELD_BARE;
   }
   throw(e: unknown): never {
     throw e;
   }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    return { value, done: true };
+  }
+  [Symbol.iterator](): DelegatedSleep0 {
+    sleep0Armed = true;
+    return SLEEP0_DELEGATED;
+  }
+}
+
+class DelegatedSleep0 {
+  next(_v?: unknown): IteratorResult<unknown, undefined> {
+    if (!sleep0Armed) return DONE_BARE;
+    sleep0Armed = false;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    sleep0Armed = false;
+    throw e;
+  }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    sleep0Armed = false;
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    sleep0Armed = true;
+    return this;
+  }
+}
+
+const SLEEP0_DELEGATED = new DelegatedSleep0();
+const SLEEP0 = new SharedSleep0() as unknown as Coroutine<undefined>;
+
+class Sleep0<T> {
+  _started: boolean;
+  _done: IteratorResult<unknown, T>;
+  constructor(value: T) {
+    this._started = false;
+    this._done = { value, done: true };
+  }
+  next(_v?: unknown): IteratorResult<unknown, T> {
+    if (this._started) return this._done;
+    this._started = true;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    this._started = true;
+    throw e;
+  }
   return(value: T): IteratorResult<unknown, T> {
+    this._started = true;
     return { value, done: true };
   }
   [Symbol.iterator](): this {
@@ -786,14 +867,13 @@ class Sleep0<T> {
   }
 }
 
-const SLEEP0 = new Sleep0<undefined>(undefined) as unknown as Coroutine<
-  undefined
->;
-
 /**
  * Suspends the current task for `ms` milliseconds, then returns `value`.
  * `sleep(0)` (or any delay of 0 or less) is the fast path: it yields to the
- * loop once, so every other ready task runs before this one resumes.
+ * loop once, so every other ready task runs before this one resumes. Like
+ * CPython's bare yield, `yield* sleep(0)` finishes on the next resume from
+ * any driver (a hand-written `next()` loop too); a Task that drives
+ * `sleep(0)` itself (`createTask(sleep(0))`) takes two steps.
  *
  * @param ms The delay in milliseconds.
  * @param value What to return.
@@ -816,7 +896,9 @@ export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
   if (typeof ms !== "number") checkTime("sleep", "ms", ms);
   if (ms > 0) return sleepTimer(ms, value as T);
   if (ms !== ms) checkTime("sleep", "ms", ms);
-  if (value === undefined) return SLEEP0 as Coroutine<T>;
+  if (value === undefined && runningState.loop !== null) {
+    return SLEEP0 as Coroutine<T>;
+  }
   return new Sleep0(value) as unknown as Coroutine<T>;
 }
 
@@ -952,10 +1034,13 @@ export interface GatherOptions {
 class GatheringFuture<T> extends Future<T> {
   _children: Future<unknown>[];
   _cancelRequested: boolean;
+  /** The message of the cancel() that cancelled the children. */
+  _cancelRequestMsg: string | undefined;
   constructor(children: Future<unknown>[], loop: EventLoop) {
     super({ loop });
     this._children = children;
     this._cancelRequested = false;
+    this._cancelRequestMsg = undefined;
   }
   override cancel(msg?: string): boolean {
     this._retrieved();
@@ -964,7 +1049,10 @@ class GatheringFuture<T> extends Future<T> {
     for (const child of this._children) {
       if (child.cancel(msg)) ret = true;
     }
-    if (ret) this._cancelRequested = true;
+    if (ret) {
+      this._cancelRequested = true;
+      this._cancelRequestMsg = msg;
+    }
     return ret;
   }
 }
@@ -1050,6 +1138,12 @@ export function gather(
   // A coroutine given twice must become one task; futures need no map (one
   // done callback per position counts the same).
   let coroToFut: Map<unknown, Future<unknown>> | null = null;
+  // As asyncio's, each child's done callback is attached as the child is
+  // made (a done child's callback is queued before the later children's
+  // first steps); the outer future is made last.
+  let outer: GatheringFuture<unknown[]> | null = null;
+  let finished = 0;
+  const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
   for (let i = 0; i < total; i++) {
@@ -1069,12 +1163,12 @@ export function gather(
     }
     loop ??= fut._loop;
     children[i] = fut;
+    fut._addCallback(onChildDone, ctx);
   }
-  const outer = new GatheringFuture<unknown[]>(children, loop!);
-  let finished = 0;
-  const onChildDone = (fut: Future<unknown>): void => {
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  function onChildDone(fut: Future<unknown>): void {
     finished++;
-    if (outer._state !== PENDING) {
+    if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
     }
@@ -1100,12 +1194,20 @@ export function gather(
         }
         return f._result;
       });
-      if (outer._cancelRequested) outer._reject(fut._makeCancelledError());
-      else outer._resolve(results);
+      if (outer._cancelRequested) {
+        // The cancel's message is kept: asyncio takes the error of the last
+        // child in argument order, which loses it when that child was not
+        // cancelled (a deliberate difference, see README).
+        outer._reject(
+          fut._state === CANCELLED
+            ? fut._makeCancelledError()
+            : new CancelledError(outer._cancelRequestMsg),
+        );
+      } else {
+        outer._resolve(results);
+      }
     }
-  };
-  const ctx = contextState.internal as Context;
-  for (let i = 0; i < total; i++) children[i]._addCallback(onChildDone, ctx);
+  }
   return outer;
 }
 

@@ -1457,6 +1457,68 @@ const probes: Probe[] = [
     "taskSwitch",
     "options",
   ),
+
+  // asynkit additions (eager.ts, scheduling.ts)
+  probe(
+    "cancelling",
+    () => mod.cancelling(null as never),
+    T,
+    "cancelling",
+    "target",
+  ),
+  probe(
+    "cancelling",
+    (e) => mod.cancelling(e.fut, 5 as never),
+    T,
+    "cancelling",
+    "options",
+  ),
+  probe(
+    "new Cancelling",
+    (e) => new mod.Cancelling(e.fut, { msg: 5 as never }),
+    T,
+    "cancelling",
+    "options.msg",
+  ),
+  probe("eagerCtx", () => mod.eagerCtx(1 as never), T, "eagerCtx", "coro"),
+  probe(
+    "eagerCtx",
+    (e) => mod.eagerCtx(e.coro(), { createTask: 5 as never }),
+    T,
+    "eagerCtx",
+    "options.createTask",
+  ),
+  probe("aiterSync", () => mod.aiterSync(42 as never), T, "aiterSync", "it"),
+  probe(
+    "driveAsync",
+    () => mod.driveAsync(1 as never, noop),
+    T,
+    "driveAsync",
+    "coro",
+  ),
+  probe(
+    "driveAsync",
+    () => mod.driveAsync(nothing(), 5 as never),
+    T,
+    "driveAsync",
+    "callback",
+  ),
+  probe("enterAsync", () => mod.enterAsync(5 as never), T, "enterAsync", "fn"),
+  probe("leaveSync", () => mod.leaveSync(5 as never), T, "leaveSync", "fn"),
+  probe(
+    "getReadyQueue",
+    () => mod.getReadyQueue(bad),
+    T,
+    "getReadyQueue",
+    "loop",
+  ),
+  probe(
+    "taskFromHandle",
+    () => mod.taskFromHandle(bad),
+    T,
+    "taskFromHandle",
+    "handle",
+  ),
 ];
 
 /**
@@ -1561,6 +1623,9 @@ const NO_PROBE: Record<string, string> = {
       "abortSignal",
       "copyContext",
       "getRunningLoop",
+      "getCurrentContext",
+      "inSyncDrive",
+      "requireSyncDrive",
     ].map((k) => [k, "no parameters"]),
   ),
   // Error classes: as `Error`, the message is converted with String.
@@ -1578,6 +1643,7 @@ const NO_PROBE: Record<string, string> = {
       "SynchronousAbort",
       "SynchronousError",
       "TimeoutError",
+      "SyncDriveRequiredError",
     ].map((k) => [`new ${k}`, "an error class: any message, as Error"]),
   ),
   "new OOBData": "carries any data",
