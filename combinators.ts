@@ -72,7 +72,7 @@ export type { Awaitable, Coroutine };
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
-  const inner = toFuture(aw, undefined, "shield");
+  const inner = toFuture(aw, undefined, "shield", "aw");
   if (inner.done()) return inner;
   const loop = inner._loop;
   const outer = loop.createFuture<T>();
@@ -381,7 +381,9 @@ export function asCompleted<T>(
   const ms = checkTimeout(options?.timeout, "asCompleted");
   const loop = getRunningLoop();
   const todo = new Set<Future<T>>();
-  for (const aw of new Set(fs)) todo.add(toFuture(aw, loop, "asCompleted"));
+  for (const aw of new Set(fs)) {
+    todo.add(toFuture(aw, loop, "asCompleted", "fs"));
+  }
   const total = todo.size;
   const queue = new DoneQueue<T>(loop);
   let handle: TimerHandle | null = null;

@@ -75,6 +75,7 @@ import {
   optBoolean,
   optContext,
   optFunction,
+  optString,
 } from "./_validate.ts";
 
 export { GeneratorExit };
@@ -992,6 +993,8 @@ export class Cancelling<C extends Cancellable> implements Disposable {
         target,
       );
     }
+    checkOptions("cancelling", options);
+    optString("cancelling", "options.msg", options?.msg);
     this.target = target;
     this.msg = options?.msg;
   }
@@ -1080,6 +1083,9 @@ export function eagerCtx<T>(
   options?: EagerCtxOptions<T>,
 ): Cancelling<Future<T>> {
   if (!isCoroutine(coro)) checkCoroutine("eagerCtx", "coro", coro);
+  checkOptions("eagerCtx", options);
+  optFunction("eagerCtx", "options.createTask", options?.createTask);
+  optString("eagerCtx", "options.msg", options?.msg);
   const create = options?.createTask;
   const f = coroEager(
     coro,

@@ -638,7 +638,13 @@ export class EventLoop {
     if (!fut.done()) {
       throw new Error("Event loop stopped before Future completed.");
     }
-    return fut.result();
+    const result = fut.result();
+    // A pending Future as the result is adopted by promise rules; it can
+    // settle only while its loop runs, so run this loop until it does.
+    if (result instanceof Future && result._loop === this && !result.done()) {
+      return this.runUntilComplete(result as Future<Awaited<T>>) as Promise<T>;
+    }
+    return result;
   }
 
   /**

@@ -759,7 +759,6 @@ function handleYield(task: Task<unknown>, y: unknown): void {
   );
 }
 
-
 taskHooks.handleYield = handleYield;
 taskHooks.newEagerTask = newEagerTask;
 taskHooks.eagerStartQueued = eagerStartQueued;
@@ -1018,7 +1017,7 @@ export function ensureFuture<T>(
   loop?: EventLoop,
 ): Future<T> {
   optLoop("ensureFuture", "loop", loop);
-  return toFuture(x, loop ?? undefined, "ensureFuture");
+  return toFuture(x, loop ?? undefined, "ensureFuture", "x");
 }
 
 /** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
@@ -1026,6 +1025,7 @@ export function toFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop: EventLoop | undefined,
   fn: string,
+  param: string,
 ): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
@@ -1040,7 +1040,7 @@ export function toFuture<T>(
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `${fn}(): A Future, a coroutine or an awaitable is required, got ${
+    `${fn}(): ${param}: A Future, a coroutine or an awaitable is required, got ${
       describe(x)
     }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
@@ -1219,12 +1219,12 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : toFuture(arg, loop, "gather"); // throws: a different loop
+        : toFuture(arg, loop, "gather", "awaitables"); // throws: another loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = toFuture(arg, loop, "gather");
+        fut = toFuture(arg, loop, "gather", "awaitables");
         coroToFut.set(arg, fut);
       }
     }

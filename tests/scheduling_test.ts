@@ -755,7 +755,7 @@ loopTest(
       assert.equal(taskFromHandle(h), null);
       assert.throws(
         () => taskFromHandle(a as never),
-        /taskFromHandle\(\) expects a Handle/,
+        /taskFromHandle\(\): handle must be a Handle/,
       );
       yield* a;
       yield* b;
@@ -959,9 +959,12 @@ Deno.test("enterAsync: a coroutine that blocks is a SynchronousError", async () 
   })());
   assert.throws(
     () => enterAsync(42 as never),
-    /enterAsync\(\) needs a function/,
+    /enterAsync\(\): fn must be a function/,
   );
-  assert.throws(() => leaveSync(42 as never), /leaveSync\(\) needs a function/);
+  assert.throws(
+    () => leaveSync(42 as never),
+    /leaveSync\(\): fn must be a function/,
+  );
 });
 
 Deno.test("aiterSync: iterates a GeneratorObjectIterator synchronously", () => {
