@@ -46,7 +46,12 @@
  * @module
  */
 
-import { type Coroutine, coroutineExpected, isCoroutine } from "./_coro.ts";
+import {
+  type Coroutine,
+  coroutineExpected,
+  isCoroutine,
+  type Suspend,
+} from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import {
   adoptStarted,
@@ -216,10 +221,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * assert.equal(cs.pending(), true);
    * cs.close();
    * ```
@@ -236,10 +242,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * cs.close();
    * assert.equal(cs.continued(), true);
    * ```
@@ -256,12 +263,12 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
-   * import { InvalidStateError } from "@x/runner";
+   * import { InvalidStateError, sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new CoroStart((function* () { return 3; })()).result(), 3);
-   * const pending = new CoroStart((function* () { yield; })());
+   * const pending = new CoroStart((function* () { yield* sleep(0); })());
    * assert.throws(() => pending.result(), InvalidStateError);
    * pending.close();
    * ```
@@ -386,12 +393,13 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } catch {
    *     return "handled";
    *   }
@@ -455,13 +463,14 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * let cleaned = false;
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } finally {
    *     cleaned = true;
    *   }
@@ -599,7 +608,9 @@ function* delegate<T>(
       let mode: 0 | 1 = 0;
       let value: unknown;
       try {
-        value = yield out;
+        // The one cast of this driver: `out` is what `coro` yielded (a
+        // Suspend, though stepCoro reports it as unknown), passed on as is.
+        value = yield out as Suspend;
       } catch (e) {
         mode = 1;
         value = e;
@@ -970,10 +981,11 @@ function checkCoro(c: unknown, fn: string): void {
  *
  * @example
  * ```ts
+ * import { sleep } from "@x/runner";
  * import { CoroStart, coroState } from "@x/runner/eager";
  * import assert from "node:assert/strict";
  *
- * const c = (function* () { yield; })();
+ * const c = (function* () { yield* sleep(0); })();
  * assert.equal(coroState(c), "new");
  * const cs = new CoroStart(c);
  * assert.equal(coroState(c), "suspended");
@@ -981,7 +993,7 @@ function checkCoro(c: unknown, fn: string): void {
  * assert.equal(coroState(c), "done");
  * ```
  */
-export function coroState(c: Coroutine<unknown>): CoroState {
+export function coroState(c: Generator<unknown, unknown, unknown>): CoroState {
   checkCoro(c, "coroState");
   return STATE_NAMES[coroStateOf(c)];
 }
@@ -1002,7 +1014,7 @@ export function coroState(c: Coroutine<unknown>): CoroState {
  * assert.equal(coroIsNew((function* () {})()), true);
  * ```
  */
-export function coroIsNew(c: Coroutine<unknown>): boolean {
+export function coroIsNew(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsNew");
   return coroStateOf(c) === NEW;
 }
@@ -1032,7 +1044,9 @@ export function coroIsNew(c: Coroutine<unknown>): boolean {
  * }
  * ```
  */
-export function coroIsSuspended(c: Coroutine<unknown>): boolean {
+export function coroIsSuspended(
+  c: Generator<unknown, unknown, unknown>,
+): boolean {
   checkCoro(c, "coroIsSuspended");
   return coroStateOf(c) === SUSPENDED;
 }
@@ -1055,7 +1069,7 @@ export function coroIsSuspended(c: Coroutine<unknown>): boolean {
  * assert.equal(coroIsDone(c), true);
  * ```
  */
-export function coroIsDone(c: Coroutine<unknown>): boolean {
+export function coroIsDone(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsDone");
   return coroStateOf(c) === DONE;
 }

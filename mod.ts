@@ -51,6 +51,7 @@ export {
   type FutureOptions,
   InvalidStateError,
   KeyboardInterrupt,
+  type Suspend,
   TimeoutError,
 } from "./future.ts";
 export {

@@ -29,7 +29,9 @@ const root = new URL("../", import.meta.url);
 const rootPath = decodeURIComponent(root.pathname);
 const npmDir = rootPath + "npm/";
 const toolsDir = rootPath + "scripts/tools/";
-const tsc = toolsDir + "node_modules/.bin/tsc";
+// The package's own bin, not .bin/tsc: scripts/tools also holds TypeScript
+// 5.9 (the consumer type test's second compiler), whose bin has the same name.
+const tsc = toolsDir + "node_modules/typescript/bin/tsc";
 
 interface DenoJson {
   name: string;
