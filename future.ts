@@ -47,6 +47,14 @@ import { Handle, reportCallbackError } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
 import type { Coroutine, Suspend } from "./_coro.ts";
+import {
+  checkFunction,
+  checkLoop,
+  checkOptions,
+  optContext,
+  optLoop,
+  optString,
+} from "./_validate.ts";
 
 export { CancelledError, InvalidStateError, KeyboardInterrupt, TimeoutError };
 export type { Coroutine, Suspend };
@@ -151,6 +159,8 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {Error} `no running event loop` when no loop is given or running.
    */
   constructor(options?: FutureOptions, loop?: EventLoop) {
+    if (loop !== undefined) checkLoop("Future", "loop", loop);
+    else if (options != null) checkFutureOptions("Future", options);
     this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
@@ -392,6 +402,9 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   cancel(msg?: string): boolean {
+    if (msg != null && typeof msg !== "string") {
+      optString(`${this._kind()}.cancel`, "msg", msg);
+    }
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._cancelMessage = msg;
@@ -426,11 +439,8 @@ export class Future<T> implements PromiseLike<T> {
     callback: (future: this) => void,
     options?: DoneCallbackOptions,
   ): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `addDoneCallback() expects a function, got ${describe(callback)}`,
-      );
-    }
+    checkFunction("Future.addDoneCallback", "callback", callback);
+    if (options != null) checkContextOption("Future.addDoneCallback", options);
     this._addCallback(callback, options?.context ?? copyContext());
   }
 
@@ -652,6 +662,8 @@ export class Future<T> implements PromiseLike<T> {
       });
       box = extra.promise = { promise, resolve, reject };
       if (this._state !== PENDING) settle(this, box);
+      // Nothing can complete it any more: reject rather than hang.
+      else if (this._loop.isClosed()) reject(new Error("Event loop is closed"));
     }
     if (this._failed) this._retrieved();
     return box.promise;
@@ -906,4 +918,16 @@ class FutureIter<T> {
 /** @internal Whether an error must escape containment and stop the loop. */
 export function isFatal(e: unknown): boolean {
   return e instanceof KeyboardInterrupt;
+}
+
+/** @internal Checks the options of a Future (and Task) constructor. */
+export function checkFutureOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optLoop(fn, "options.loop", (options as FutureOptions).loop);
+}
+
+/** @internal Checks an options object whose one field is `context`. */
+export function checkContextOption(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optContext(fn, "options.context", (options as { context?: unknown }).context);
 }

@@ -40,13 +40,19 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { copyContext } from "./context.ts";
 import { Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
+import {
+  checkFunction,
+  checkOptions,
+  checkTime,
+  optLoop,
+  optSignal,
+} from "./_validate.ts";
 
 /**
  * The part of an `AbortSignal` this package relies on: the type
@@ -249,13 +255,9 @@ export function fromAbortable<T>(
   fn: (signal: HostAbortSignal) => PromiseLike<T>,
   options?: FromAbortableOptions,
 ): Future<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `fromAbortable() expects a function (signal) => promise, got ${
-        describe(fn)
-      }`,
-    );
-  }
+  checkFunction("fromAbortable", "fn", fn);
+  checkOptions("fromAbortable", options);
+  optLoop("fromAbortable", "options.loop", options?.loop);
   const controller = new AbortController();
   const fut = new AbortableFuture<T>(
     options?.loop ?? runningLoopOrThrow(),
@@ -322,11 +324,9 @@ export interface DelayOptions {
  * ```
  */
 export function delay(ms: number, options?: DelayOptions): Promise<void> {
-  if (typeof ms !== "number" || ms !== ms) {
-    throw new TypeError(
-      `delay() expects milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  checkTime("delay", "ms", ms);
+  checkOptions("delay", options);
+  optSignal("delay", "options.signal", options?.signal);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {

@@ -37,7 +37,13 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import { Task, type TaskOptions } from "./task.ts";
+import { checkTaskOptions, Task, type TaskOptions } from "./task.ts";
+import {
+  checkCoroutine,
+  checkFunction,
+  checkOptions,
+  optBoolean,
+} from "./_validate.ts";
 import { type Context, copyContext } from "./context.ts";
 import { getRunningLoop } from "./_running.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
@@ -142,6 +148,8 @@ export class TaskGroup {
    * @param options `eager`: start tasks eagerly.
    */
   constructor(options?: TaskGroupOptions) {
+    checkOptions("TaskGroup", options);
+    optBoolean("TaskGroup", "options.eager", options?.eager);
     this._eager = options?.eager === true;
     this._onTaskDoneBound = (task) => this._onTaskDone(task);
   }
@@ -175,12 +183,13 @@ export class TaskGroup {
    * assert.equal(r(), 42);
    * ```
    */
-  *run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
-    if (typeof body !== "function") {
-      throw new TypeError(
-        `TaskGroup.run() expects a generator function, got ${describe(body)}`,
-      );
-    }
+  run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+    checkFunction("TaskGroup.run", "body", body);
+    return this._run(body);
+  }
+
+  /** @internal {@linkcode TaskGroup.run} after its check. */
+  *_run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
     if (this._entered) {
       throw new Error(`TaskGroup ${this} has already been entered`);
     }
@@ -240,6 +249,7 @@ export class TaskGroup {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    if (options != null) checkTaskOptions("TaskGroup.createTask", options);
     let problem: string | null = null;
     if (!this._entered) problem = "has not been entered";
     else if (this._exiting && this._tasks.size === 0) problem = "is finished";
@@ -255,6 +265,7 @@ export class TaskGroup {
       }
       throw new Error(`TaskGroup ${this} ${problem}`);
     }
+    checkCoroutine("TaskGroup.createTask", "coro", coro);
     const loop = this._loop!;
     const opts: TaskOptions = {};
     if (options?.name !== undefined) opts.name = options.name;
@@ -415,6 +426,7 @@ export class TaskGroup {
 export function taskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("taskGroup", "body", body);
   return new TaskGroup().run(body);
 }
 
@@ -452,5 +464,6 @@ export function taskGroup<T>(
 export function eagerTaskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("eagerTaskGroup", "body", body);
   return new TaskGroup({ eager: true }).run(body);
 }

@@ -290,5 +290,8 @@ Deno.test("delay: aborting clears the timer and rejects with the reason", async 
 
 Deno.test("delay: argument errors", () => {
   assert.throws(() => delay("1" as unknown as number), TypeError);
-  assert.throws(() => delay(NaN), TypeError);
+  assert.throws(() => delay(NaN), {
+    name: "RangeError",
+    message: "delay(): ms must be a number, got NaN",
+  });
 });

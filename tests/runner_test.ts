@@ -640,10 +640,13 @@ Deno.test("Runner: a task factory receives the runner's context", async () => {
   });
   await runner.run(nothing());
   await runner.run(nothing());
-  await runner.close();
   assert.equal(seen.length, 2);
   assert.ok(seen[0] instanceof Context);
   assert.equal(seen[0], seen[1]);
+  await runner.close();
+  // close() runs its two shutdown coroutines as tasks, as asyncio's
+  // run_until_complete does (no context given).
+  assert.deepEqual(seen.slice(2), [undefined, undefined]);
 });
 
 Deno.test("Runner: a KeyboardInterrupt thrown by the coroutine propagates unchanged", async () => {
@@ -1012,4 +1015,18 @@ Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup need
   assert.deepEqual(log, ["closed"]);
   assert.deepEqual(reports, []);
   assert.ok(loop!.isClosed());
+});
+
+Deno.test("Runner[Symbol.dispose]: runs the callbacks the last tasks scheduled, as close() does", async () => {
+  const log: string[] = [];
+  {
+    using runner = new Runner();
+    await runner.run((function* () {
+      createTask((function* () {
+        getRunningLoop().callSoon(() => log.push("cb"));
+        log.push("task");
+      })());
+    })());
+  }
+  assert.deepEqual(log, ["task", "cb"]);
 });

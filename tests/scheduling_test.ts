@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import {
   allTasks,
+  type Context,
+  copyContext,
   type Coroutine,
   createTask,
   currentTask,
@@ -12,19 +14,30 @@ import {
   type Task,
 } from "../mod.ts";
 import { coroEager, GeneratorExit } from "../eager.ts";
+import { GeneratorObject } from "../monitor.ts";
+import { catching } from "./_util.ts";
 import {
+  aiterSync,
   awaitSync,
   blockedTasks,
   coroDrive,
   createTaskDescend,
   createTaskStart,
+  driveAsync,
+  enterAsync,
+  getReadyQueue,
+  inSyncDrive,
+  leaveSync,
   readyFind,
   readyRemove,
   readyTasks,
+  requireSyncDrive,
   runnableTasks,
   sleepInsert,
+  SyncDriveRequiredError,
   SynchronousAbort,
   SynchronousError,
+  taskFromHandle,
   taskIsBlocked,
   taskIsRunnable,
   taskReinsert,
@@ -163,7 +176,7 @@ Deno.test("taskReinsert: a blocked task is not scheduled", async () => {
     yield* sleep(0);
     assert.throws(() => taskReinsert(t as Task<unknown>, 0), {
       name: "RangeError",
-      message: "Task is not scheduled",
+      message: /^taskReinsert\(\): Task is not scheduled: <Task pending/,
     });
     assert.throws(() => taskReinsert(t as Task<unknown>, 0.5), TypeError);
     t.cancel();
@@ -218,13 +231,19 @@ Deno.test("taskSwitch: a task taken out of the queue, or blocked, is an error", 
     assert.ok(h !== null);
     yield* rejects(taskSwitch(tasks[1] as Task<unknown>), (e) => {
       assert.ok(e instanceof RangeError);
-      assert.equal((e as Error).message, "Task is not scheduled");
+      assert.match(
+        (e as Error).message,
+        /^taskSwitch\(\): Task is not scheduled/,
+      );
     });
     loop.readyInsert(0, h);
     const blocked = createTask(sleep(50));
     yield* sleep(0);
     yield* rejects(taskSwitch(blocked as Task<unknown>), (e) => {
-      assert.equal((e as Error).message, "Task is not scheduled");
+      assert.match(
+        (e as Error).message,
+        /^taskSwitch\(\): Task is not scheduled/,
+      );
     });
     blocked.cancel();
     yield* sleep(0);
@@ -263,7 +282,7 @@ Deno.test("readyFind / readyRemove", async () => {
     readyRemove(h1);
     assert.throws(() => readyRemove(h1), {
       name: "RangeError",
-      message: "handle not in queue",
+      message: /^readyRemove\(\): handle not in queue/,
     });
     assert.equal(readyFind(tasks[1]), null);
     const loop = getRunningLoop();
@@ -658,4 +677,268 @@ Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", 
 
 Deno.test("awaitSync: not a coroutine is a TypeError", () => {
   assert.throws(() => awaitSync(42 as never), TypeError);
+});
+
+// ---- getReadyQueue / taskFromHandle (asynkit loop.extensions) -------------
+
+Deno.test("getReadyQueue and taskFromHandle: tasks and plain callbacks", async () => {
+  await run((function* () {
+    const loop = getRunningLoop();
+    const a = createTask(sleep(0));
+    const h = loop.callSoon(() => {});
+    const b = createTask(sleep(0));
+    const q = getReadyQueue();
+    assert.equal(q.length, 3);
+    assert.deepEqual(q.map(taskFromHandle), [a, null, b]);
+    assert.equal(q[1], h);
+    // The handles are the queue's own: readyRemove and readyInsert take them.
+    readyRemove(q[2]);
+    assert.deepEqual(readyTasks(), [a]);
+    loop.readyInsert(0, q[2]);
+    assert.deepEqual(readyTasks(), [b, a]);
+    assert.equal(getReadyQueue(loop).length, 3);
+    // A cancelled handle stands for no task.
+    h.cancel();
+    assert.equal(taskFromHandle(h), null);
+    assert.throws(
+      () => taskFromHandle(a as never),
+      /taskFromHandle\(\) expects a Handle/,
+    );
+    yield* a;
+    yield* b;
+  })());
+});
+
+// ---- the sync-drive family (asynkit test_coro.py: leavesync, enterasync,
+// drive_async, in_sync_drive, require_sync_drive, aiter_sync) ---------------
+
+const SYNC_DRIVEN = /synchronously driven/;
+
+Deno.test("leaveSync inside awaitSync", () => {
+  const syncMethod = () => "foo";
+  const syncMethod2 = leaveSync(() => "bar");
+  function* wrapper(): Coroutine<string> {
+    return yield* leaveSync(syncMethod)();
+  }
+  assert.equal(awaitSync(wrapper()), "foo");
+  assert.equal(awaitSync(syncMethod2()), "bar");
+});
+
+Deno.test("leaveSync outside a sync drive: a real loop", async () => {
+  await run((function* () {
+    const syncMethod2 = leaveSync(() => "bar");
+    const c = leaveSync(() => "foo")(); // the check is at await time
+    yield* sleep(0);
+    let e = yield* catching(c);
+    assert.ok(e instanceof SyncDriveRequiredError);
+    assert.match(e.message, SYNC_DRIVEN);
+    e = yield* catching(syncMethod2());
+    assert.ok(e instanceof SyncDriveRequiredError);
+  })());
+});
+
+Deno.test("leaveSync as a method: bound and unbound, inside and outside a drive", async () => {
+  class Client {
+    payload = "payload";
+    blockingRead(): string {
+      return this.payload;
+    }
+    ablockingRead = leaveSync(Client.prototype.blockingRead);
+  }
+  const client = new Client();
+  assert.equal(client.ablockingRead.name, "blockingRead");
+  function* fetch(): Coroutine<string> {
+    return yield* new Client().ablockingRead();
+  }
+  assert.equal(awaitSync(fetch()), "payload");
+  function* fetchUnbound(c: Client): Coroutine<string> {
+    return yield* client.ablockingRead.call(c);
+  }
+  assert.equal(awaitSync(fetchUnbound(new Client())), "payload");
+  await run((function* () {
+    const e = yield* catching(client.ablockingRead());
+    assert.ok(e instanceof SyncDriveRequiredError);
+    assert.match((e as Error).message, SYNC_DRIVEN);
+  })());
+});
+
+Deno.test("the session ends when awaitSync or driveAsync throws", () => {
+  function* fails(): Coroutine<void> {
+    throw new RangeError("boom");
+  }
+  assert.throws(() => awaitSync(fails()), /boom/);
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SyncDriveRequiredError);
+  function* coro(): Generator<string, string> {
+    yield "x";
+    return "done";
+  }
+  assert.throws(
+    () =>
+      driveAsync(coro(), () => {
+        throw new RangeError("callback boom");
+      }),
+    /callback boom/,
+  );
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SyncDriveRequiredError);
+});
+
+Deno.test("requireSyncDrive outside any drive", () => {
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SYNC_DRIVEN);
+});
+
+Deno.test("driveAsync opens a session for the coroutine and the callback", () => {
+  const seen: Record<string, boolean> = {};
+  function* coro(): Generator<string, string> {
+    seen.coro = inSyncDrive();
+    yield "y";
+    return "done";
+  }
+  assert.equal(
+    driveAsync(coro(), (y) => {
+      assert.equal(y, "y");
+      seen.callback = inSyncDrive();
+      requireSyncDrive();
+      return undefined;
+    }),
+    "done",
+  );
+  assert.deepEqual(seen, { coro: true, callback: true });
+});
+
+Deno.test("coroDrive does not open a session", () => {
+  function* coro(): Coroutine<string> {
+    requireSyncDrive();
+    return "done";
+  }
+  assert.throws(() => coroDrive(coro(), () => undefined), SYNC_DRIVEN);
+});
+
+Deno.test("a context copied during a drive is outside the session afterwards", () => {
+  const captured: Context[] = [];
+  function* coro(): Coroutine<string> {
+    captured.push(copyContext());
+    assert.doesNotThrow(() => captured[0].run(requireSyncDrive));
+    return "done";
+  }
+  driveAsync(coro(), () => undefined);
+  assert.throws(
+    () => captured[0].run(requireSyncDrive),
+    SyncDriveRequiredError,
+  );
+});
+
+Deno.test("a task created during a drive runs outside it", async () => {
+  const seen: boolean[] = [];
+  await run((function* () {
+    let t: Task<void> | undefined;
+    awaitSync((function* () {
+      seen.push(inSyncDrive());
+      t = createTask((function* () {
+        seen.push(inSyncDrive());
+        yield* leaveSync(() => {})();
+      })());
+    })());
+    const e = yield* catching(t!);
+    assert.ok(e instanceof SyncDriveRequiredError);
+  })());
+  assert.deepEqual(seen, [true, false]);
+});
+
+Deno.test("sessions nest", () => {
+  const flags: boolean[] = [];
+  function* inner(): Coroutine<void> {
+    flags.push(inSyncDrive());
+  }
+  function* outer(): Coroutine<void> {
+    flags.push(inSyncDrive());
+    awaitSync(inner());
+    flags.push(inSyncDrive());
+  }
+  awaitSync(outer());
+  assert.deepEqual(flags, [true, true, true]);
+  assert.equal(inSyncDrive(), false);
+});
+
+Deno.test("enterAsync drives through awaitSync, as a function and a method", () => {
+  const blockingRead = leaveSync(() => "payload");
+  const fetch = enterAsync(function* () {
+    return yield* blockingRead();
+  });
+  assert.equal(fetch(), "payload");
+  class Client {
+    suffix = "!";
+    ablockingRead = leaveSync(function (this: Client, x: string) {
+      return x + this.suffix;
+    });
+    *afetch(x: string): Coroutine<string> {
+      return yield* this.ablockingRead(x);
+    }
+    fetch = enterAsync(Client.prototype.afetch);
+    *blocks(): Coroutine<void> {
+      yield* getRunningLoop().createFuture<void>();
+    }
+    methodBlocks = enterAsync(Client.prototype.blocks);
+  }
+  const c = new Client();
+  assert.equal(c.fetch("a"), "a!");
+  assert.equal(c.fetch.name, "afetch");
+  // Stepped by hand, outside a session, the leave is refused.
+  assert.throws(
+    () => Client.prototype.afetch.call(c, "b").next(),
+    SyncDriveRequiredError,
+  );
+  // Blocking: there is no running loop here, so the future cannot even be
+  // made; inside a loop it is a SynchronousError.
+  assert.throws(() => c.methodBlocks(), /no running event loop/);
+});
+
+Deno.test("enterAsync: a coroutine that blocks is a SynchronousError", async () => {
+  function* blocks(): Coroutine<void> {
+    yield* getRunningLoop().createFuture<void>();
+  }
+  const syncBlocks = enterAsync(blocks);
+  await run((function* () {
+    assert.throws(() => syncBlocks(), /failed to complete synchronously/);
+  })());
+  assert.throws(
+    () => enterAsync(42 as never),
+    /enterAsync\(\) needs a function/,
+  );
+  assert.throws(() => leaveSync(42 as never), /leaveSync\(\) needs a function/);
+});
+
+Deno.test("aiterSync: iterates a GeneratorObjectIterator synchronously", () => {
+  const g = new GeneratorObject<number>();
+  const it = g.iterate((function* () {
+    for (let i = 0; i < 5; i++) yield* g.ayield(i);
+  })());
+  assert.deepEqual([...aiterSync(it)], [0, 1, 2, 3, 4]);
+});
+
+Deno.test("aiterSync: a native async iterable is a TypeError saying why", () => {
+  async function* agen() {
+    yield 1;
+  }
+  assert.throws(
+    () => aiterSync(agen() as never),
+    (e) => e instanceof TypeError && /native async iterable/.test(e.message),
+  );
+  assert.throws(() => aiterSync(42 as never), /coroutine anext\(\)/);
+});
+
+Deno.test("aiterSync: a step that blocks is a SynchronousError", async () => {
+  await run((function* () {
+    const g = new GeneratorObject<number>();
+    const it = g.iterate((function* () {
+      yield* g.ayield(1);
+      yield* sleep(5);
+      yield* g.ayield(2);
+    })());
+    const gen = aiterSync(it);
+    assert.deepEqual(gen.next(), { value: 1, done: false });
+    assert.throws(() => gen.next(), SynchronousError);
+  })());
 });

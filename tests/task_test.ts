@@ -22,6 +22,7 @@ import {
   run,
   sleep,
   Task,
+  type TaskOptions,
 } from "../mod.ts";
 
 // ---------------------------------------------------------------- helpers
@@ -1098,7 +1099,9 @@ Deno.test("cancelling a sleeping task cancels its timer", async () => {
 Deno.test("sleep argument checks: NaN → RangeError, non-number → TypeError", () => {
   assert.throws(
     () => sleep(NaN),
-    (e) => e instanceof RangeError && /Invalid delay: NaN/.test(e.message),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "sleep(): ms must be a number, got NaN",
   );
   assert.throws(() => sleep("1" as unknown as number), TypeError);
   assert.throws(() => sleep(undefined as unknown as number), TypeError);
@@ -1505,5 +1508,99 @@ Deno.test("eagerStart outside a running loop starts on the next iteration", asyn
     assert.equal(started, true);
   } finally {
     loop.close();
+  }
+});
+
+Deno.test("sleep(0) finishes on the second plain next(), as a bare yield", () => {
+  function* body(): Coroutine<string> {
+    yield* sleep(0);
+    yield* sleep(0, "v");
+    return "done";
+  }
+  const c = body();
+  assert.deepEqual(c.next(), { value: undefined, done: false });
+  assert.deepEqual(c.next(), { value: undefined, done: false });
+  assert.deepEqual(c.next(), { value: "done", done: true });
+  // Driving sleep(0) itself, and two made before either is awaited.
+  const s = sleep(0);
+  assert.deepEqual(s.next(), { value: undefined, done: false });
+  assert.deepEqual(s.next(), { value: undefined, done: true });
+  function* twice(): Coroutine<number> {
+    const a = sleep(0, 1);
+    const b = sleep(0, 2);
+    return (yield* a) + (yield* b);
+  }
+  const t = twice();
+  assert.deepEqual(t.next(), { value: undefined, done: false });
+  assert.deepEqual(t.next(), { value: undefined, done: false });
+  assert.deepEqual(t.next(), { value: 3, done: true });
+});
+
+Deno.test("sleep(0) under a hand-written driver inside a task", async () => {
+  const log: string[] = [];
+  await run((function* () {
+    const other = createTask((function* () {
+      log.push("other");
+    })());
+    function* inner(): Coroutine<string> {
+      yield* sleep(0);
+      log.push("inner resumed");
+      return "r";
+    }
+    const c = inner();
+    assert.deepEqual(c.next(), { value: undefined, done: false });
+    assert.deepEqual(c.next(), { value: "r", done: true });
+    yield* sleep(0); // the task path still yields once
+    log.push("outer resumed");
+    yield* other;
+  })());
+  assert.deepEqual(log, ["inner resumed", "other", "outer resumed"]);
+});
+
+Deno.test("createTask(coro, { eagerStart: true }): with no factory and with any factory", async () => {
+  for (
+    const factory of [
+      null,
+      (l: EventLoop, c: Coroutine<unknown>, o?: TaskOptions) =>
+        new Task(c, { ...o, loop: l }),
+      // A factory that drops the options: eagerStart is still honoured.
+      (l: EventLoop, c: Coroutine<unknown>) => new Task(c, { loop: l }),
+    ]
+  ) {
+    const log: string[] = [];
+    await run((function* () {
+      getRunningLoop().setTaskFactory(factory);
+      const t = createTask(
+        (function* () {
+          log.push(`child ${currentTask()!.getName()}`);
+          yield* sleep(0);
+          log.push("child resumes");
+          return 1;
+        })(),
+        { eagerStart: true, name: "kid" },
+      );
+      log.push("parent");
+      const quick = createTask(
+        (function* () {
+          return 2;
+        })(),
+        { eagerStart: true },
+      );
+      assert.equal(quick.done(), true);
+      assert.equal((yield* t) + quick.result(), 3);
+      // Without eagerStart the start is lazy, as usual.
+      const lazy = createTask((function* () {
+        log.push("lazy");
+      })());
+      log.push("after lazy");
+      yield* lazy;
+    })());
+    assert.deepEqual(log, [
+      "child kid",
+      "parent",
+      "child resumes",
+      "after lazy",
+      "lazy",
+    ]);
   }
 });

@@ -12,18 +12,18 @@ import {
   createTask,
   eager,
   ensureFuture,
-  EventLoop,
+  type EventLoop,
   funcEager,
-  Future,
+  type Future,
   gather,
   Lock,
   type LockGuard,
   run,
-  Runner,
+  type Runner,
   shield,
   sleep,
   type Suspend,
-  Task,
+  type Task,
   TaskGroup,
   taskGroup,
   timeout,
@@ -33,7 +33,7 @@ import {
 } from "@x/runner";
 import { abortSignal } from "@x/runner/interop";
 import { coroDrive } from "@x/runner/scheduling";
-import { Queue } from "@x/runner/queues";
+import type { Queue } from "@x/runner/queues";
 import type { Equal, IsAnyUnknownOrNever, YieldOf } from "./_expect.ts";
 
 declare const loop: EventLoop;
@@ -341,6 +341,7 @@ function* unannotated() {
   yield* task;
   return "u";
 }
+// deno-lint-ignore require-yield -- a body that never yields, on purpose
 function* neverYields() {
   return 2;
 }
@@ -389,6 +390,7 @@ export function* correctForms(): Coroutine<void> {
   const ef1: Future<number> = ef(1, "a");
   // @ts-expect-error eager(fn): the arguments keep their types
   ef("a", 1);
+  // deno-lint-ignore require-yield -- a body that never yields, on purpose
   const fe = funcEager(function* (x: number) {
     return x * 2;
   });
