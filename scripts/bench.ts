@@ -41,6 +41,7 @@
  */
 
 import {
+  type Coroutine,
   createTask,
   eagerTaskFactory,
   type Future,
@@ -162,7 +163,7 @@ function printRow(
   );
 }
 
-function* switcher(): Generator<unknown, void, unknown> {
+function* switcher(): Coroutine<void> {
   for (let j = 0; j < SWITCH_STEPS; j++) yield* sleep(0);
 }
 
@@ -185,7 +186,7 @@ async function nativeSwitch(): Promise<void> {
 }
 
 // deno-lint-ignore require-yield
-function* leaf(i: number): Generator<unknown, number, unknown> {
+function* leaf(i: number): Coroutine<number> {
   return i;
 }
 
@@ -252,7 +253,7 @@ const PENDING = 100_000;
 
 // Declared once, as a program would: a function expression per task would
 // also measure a new function, prototype and maps per task.
-function* waitOn(f: Future<void>): Generator<unknown, void, unknown> {
+function* waitOn(f: Future<void>): Coroutine<void> {
   yield* f;
 }
 
@@ -402,7 +403,7 @@ function floorWithRecords(): void {
   for (let i = 0; i < SPAWN; i++) recs[i] = new TaskSized(leaf(i));
   for (let i = 0; i < SPAWN; i++) {
     const r = recs[i];
-    r.c = (r.a as Generator<unknown, number, unknown>).next().value;
+    r.c = (r.a as Coroutine<number>).next().value;
     r.k = 2;
   }
 }
