@@ -52,6 +52,7 @@ import {
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop } from "./_running.ts";
 import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
@@ -145,8 +146,8 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future this task waits on, if any. */
-  _futWaiter: Future<unknown> | null;
+  /** @internal The future (or parking lot) this task waits on, if any. */
+  _futWaiter: Future<unknown> | ParkingLot | null;
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -407,7 +408,11 @@ export class Task<T> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) return true;
+    if (waiter instanceof ParkingLot) {
+      // Parked: leave the lot and take the CancelledError at the next step.
+      waiter._removeWaiter(this as Task<unknown>);
+      this._loop._pushReady(this);
+    } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -550,7 +555,7 @@ function stepTask(task: Task<unknown>): void {
       // asyncio's wakeup passes the awaited future's CancelledError in, so
       // its message (the first cancel's) wins over a later cancel's.
       const w = task._futWaiter;
-      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
+      exc = exc === NO_EXC && w instanceof Future && w._state === CANCELLED
         ? w._makeCancelledError()
         : task._makeCancelledError();
     }
@@ -632,6 +637,14 @@ function handleYield(task: Task<unknown>, y: unknown): void {
       if (task._mustCancel && y.cancel(task._cancelMessage)) {
         task._mustCancel = false;
       }
+    }
+    return;
+  }
+  if (y instanceof ParkingLot) {
+    y._park(task);
+    if (task._mustCancel && task._futWaiter === y) {
+      y._removeWaiter(task);
+      loop._pushReady(task);
     }
     return;
   }
