@@ -52,6 +52,7 @@ import {
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import {
@@ -169,8 +170,8 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future this task waits on, if any. */
-  _futWaiter: Future<unknown> | null;
+  /** @internal The future (or parking lot) this task waits on, if any. */
+  _futWaiter: Future<unknown> | ParkingLot | null;
   /** @internal See `ReadyItem._runEntry`. */
   declare readonly _runEntry: RunEntry;
 
@@ -390,7 +391,11 @@ export class Task<T> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) return true;
+    if (waiter instanceof ParkingLot) {
+      // Parked: leave the lot and take the CancelledError at the next step.
+      waiter._removeWaiter(this as Task<unknown>);
+      this._loop._pushReady(this);
+    } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -693,7 +698,8 @@ function stepTask(task: Task<unknown>): void {
  */
 function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
-  if (w === null || w._state === PENDING) return null;
+  // A parking lot holds no outcome: the task was woken or cancelled there.
+  if (!(w instanceof Future) || w._state === PENDING) return null;
   if (w._state === CANCELLED) return w._makeCancelledError();
   if (!w._failed) return null;
   w._retrieved();
@@ -734,6 +740,14 @@ function handleYield(task: Task<unknown>, y: unknown): void {
       if (task._mustCancel && y.cancel(task._cancelMessage)) {
         task._mustCancel = false;
       }
+    }
+    return;
+  }
+  if (y instanceof ParkingLot) {
+    y._park(task);
+    if (task._mustCancel && task._futWaiter === y) {
+      y._removeWaiter(task);
+      loop._pushReady(task);
     }
     return;
   }
