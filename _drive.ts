@@ -8,7 +8,7 @@ import { enterContext, exitContext } from "./_context_state.ts";
 import type { AnyCoroutine } from "./_coro.ts";
 import { runningState } from "./_running.ts";
 import type { Context } from "./context.ts";
-import { PENDING } from "./future.ts";
+import { PENDING } from "./_future_bits.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -90,11 +90,6 @@ export function coroStateOf(coro: object): number {
 /** Whether a pending task has stepped its coroutine at least once. */
 export function taskStarted(task: Task<unknown>): boolean {
   return task._started;
-}
-
-/** Marks `coro` finished (our drivers saw it return or throw). */
-export function markDone(coro: object): void {
-  coroStates.set(coro, DONE);
 }
 
 /**

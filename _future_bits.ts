@@ -6,6 +6,13 @@
 import type { CancelledError } from "./_errors.ts";
 import type { NeverRetrieved } from "./future.ts";
 
+/** A future's states (asyncio's `_PENDING`, `_CANCELLED`, `_FINISHED`). */
+export const PENDING = 0;
+/** See {@linkcode PENDING}. */
+export const CANCELLED = 1;
+/** See {@linkcode PENDING}. */
+export const FINISHED = 2;
+
 /** Finished with an exception (kept in `_result`). */
 export const FLAG_FAILED = 1;
 /** A "never retrieved" report is registered. */

@@ -7,7 +7,7 @@ import { type Coroutine, isGeneratorFunction } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, named, TimeoutError } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
-import { CANCELLED, PENDING } from "./future.ts";
+import { CANCELLED, PENDING } from "./_future_bits.ts";
 import { readyFind, taskSwitch } from "./scheduling.ts";
 import { currentTask, sleep, Task } from "./task.ts";
 

@@ -5,7 +5,8 @@
 //
 // The loop's seam is its ready queue object (`loop._ready`): this module
 // swaps in a PriorityReadyQueue, which keeps ReadyQueue's interface (push,
-// shift, at, set, toArray, setAll, clear) and so needs no change in loop.ts.
+// shift, at, set, insert, popAt, rotate, clear) and so needs no change in
+// loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
@@ -327,11 +328,28 @@ class PriorityReadyQueue extends ReadyQueue {
   override clear(): void {
     this._pq.clear();
   }
-  override toArray(): ReadyItem[] {
-    return [...this._pq];
-  }
-  override setAll(items: ReadyItem[]): void {
+  // Positional operations keep list order by placing the moved entries
+  // ahead of every priority (asynkit's rule; see PosPriorityQueue.setOrder).
+  override insert(i: number, h: ReadyItem): void {
+    if (i >= this.length) {
+      this.push(h); // at the end: by priority, as a push
+      return;
+    }
+    const items = [...this._pq];
+    items.splice(i, 0, h);
     this._pq.setOrder(items);
+  }
+  override popAt(i: number): ReadyItem {
+    if (i === 0) return this.shift();
+    const items = [...this._pq];
+    const [h] = items.splice(i, 1);
+    this._pq.setOrder(items);
+    return h;
+  }
+  override rotate(k: number): void {
+    const items = [...this._pq];
+    const n = items.length;
+    this._pq.setOrder(items.slice(n - k).concat(items.slice(0, n - k)));
   }
 }
 

@@ -166,3 +166,15 @@ export function checkCoroutine(fn: string, param: string, x: unknown): void {
     throw e;
   }
 }
+
+/** Checks the options of a Future (and Task) constructor: `{ loop? }`. */
+export function checkFutureOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optLoop(fn, "options.loop", (options as { loop?: unknown }).loop);
+}
+
+/** Checks an options object whose one field is `context`. */
+export function checkContextOption(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optContext(fn, "options.context", (options as { context?: unknown }).context);
+}

@@ -37,10 +37,13 @@ import {
 } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
 import {
+  CANCELLED,
+  FINISHED,
   FLAG_BLOCKING,
   FLAG_FAILED,
   FLAG_LOG_TRACEBACK,
   FutureExtra,
+  PENDING,
   type PromiseBox,
 } from "./_future_bits.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
@@ -48,23 +51,16 @@ import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
 import type { Coroutine, Suspend } from "./_coro.ts";
 import {
+  checkContextOption,
   checkFunction,
+  checkFutureOptions,
   checkLoop,
-  checkOptions,
-  optContext,
-  optLoop,
   optString,
 } from "./_validate.ts";
 
 export { CancelledError, InvalidStateError, KeyboardInterrupt, TimeoutError };
 export type { Coroutine, Suspend };
 
-/** @internal */
-export const PENDING = 0;
-/** @internal */
-export const CANCELLED = 1;
-/** @internal */
-export const FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"];
 
 /** Options of {@linkcode Future}. */
@@ -968,21 +964,4 @@ class FutureIter<T> {
   [Symbol.iterator](): this {
     return this;
   }
-}
-
-/** @internal Whether an error must escape containment and stop the loop. */
-export function isFatal(e: unknown): boolean {
-  return e instanceof KeyboardInterrupt;
-}
-
-/** @internal Checks the options of a Future (and Task) constructor. */
-export function checkFutureOptions(fn: string, options: unknown): void {
-  checkOptions(fn, options);
-  optLoop(fn, "options.loop", (options as FutureOptions).loop);
-}
-
-/** @internal Checks an options object whose one field is `context`. */
-export function checkContextOption(fn: string, options: unknown): void {
-  checkOptions(fn, options);
-  optContext(fn, "options.context", (options as { context?: unknown }).context);
 }

@@ -43,7 +43,8 @@
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { copyContext } from "./context.ts";
-import { Future, PENDING } from "./future.ts";
+import { Future } from "./future.ts";
+import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
 import {

@@ -38,12 +38,8 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  CANCELLED,
-  CancelledError,
-  type Coroutine,
-  type Future,
-} from "./future.ts";
+import { CancelledError, type Coroutine, type Future } from "./future.ts";
+import { CANCELLED } from "./_future_bits.ts";
 import { getRunningLoop } from "./_running.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";

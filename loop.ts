@@ -45,6 +45,7 @@ import {
   type ReadyItem,
   TimerHandle,
 } from "./_handle.ts";
+import { envFlag, macrotask, MAX_HOST_DELAY } from "./_host.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
@@ -58,10 +59,10 @@ import {
   Task,
   type TaskOptions,
 } from "./task.ts";
-import { checkContextOption } from "./future.ts";
 import {
   badType,
   badValue,
+  checkContextOption,
   checkCoroutine,
   checkInteger,
   checkOptions,
@@ -134,37 +135,6 @@ export interface AsyncGenLike {
   aclose(): Coroutine<void>;
 }
 
-// How the loop hands control back to the host after a time slice.
-const hostGlobal = globalThis as unknown as {
-  setImmediate?: (fn: () => void) => unknown;
-  MessageChannel?: typeof MessageChannel;
-};
-function makeMacrotask(): (fn: () => void) => void {
-  const si = hostGlobal.setImmediate;
-  if (typeof si === "function") return (fn) => void si(fn);
-  if (typeof hostGlobal.MessageChannel === "function") {
-    const queue: (() => void)[] = [];
-    let channel: MessageChannel | null = null;
-    return (fn) => {
-      if (channel === null) {
-        channel = new MessageChannel();
-        channel.port1.onmessage = () => {
-          const f = queue.shift();
-          if (queue.length === 0 && channel !== null) {
-            channel.port1.close();
-            channel = null;
-          }
-          if (f) f();
-        };
-      }
-      queue.push(fn);
-      channel.port2.postMessage(0);
-    };
-  }
-  return (fn) => void setTimeout(fn, 0);
-}
-const macrotask = makeMacrotask();
-
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
 /**
@@ -177,35 +147,6 @@ function lastResortLog(message: string, error: unknown): void {
     console.error(message, error);
   } catch {
     // nothing left to report with
-  }
-}
-
-/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
-const MAX_HOST_DELAY = 2 ** 31 - 1;
-
-function readDebugDefault(): boolean {
-  const name = "X_RUNNER_DEBUG";
-  const g = globalThis as unknown as {
-    Deno?: {
-      env: { get(k: string): string | undefined };
-      permissions?: {
-        querySync?(d: { name: "env"; variable: string }): { state: string };
-      };
-    };
-    process?: { env?: Record<string, string | undefined> };
-  };
-  try {
-    if (g.Deno !== undefined) {
-      const state = g.Deno.permissions?.querySync?.({
-        name: "env",
-        variable: name,
-      }).state;
-      if (state !== "granted") return false;
-      return !!g.Deno.env.get(name);
-    }
-    return !!g.process?.env?.[name];
-  } catch {
-    return false;
   }
 }
 
@@ -242,9 +183,9 @@ export class EventLoop {
   /** @internal */
   _timers: TimerHeap = new TimerHeap();
   /** @internal */
-  _timerSeq = 0;
+  #timerSeq = 0;
   /** @internal */
-  _stopping = false;
+  #stopping = false;
   /** @internal runForever in progress. */
   _running = false;
   /** @internal The loop's callbacks are on the JS stack. */
@@ -256,7 +197,7 @@ export class EventLoop {
   /** Callbacks slower than this (ms) are logged in debug mode. */
   slowCallbackDuration = 100;
   /** @internal */
-  _timeSlice: number;
+  #timeSlice: number;
   /** @internal */
   _currentTask: Task<unknown> | null = null;
   /** @internal Head of the intrusive list of tasks not yet done. */
@@ -264,11 +205,11 @@ export class EventLoop {
   /** @internal */
   _taskFactory: TaskFactory | null = null;
   /** @internal */
-  _exceptionHandler: ExceptionHandler | null = null;
+  #exceptionHandler: ExceptionHandler | null = null;
   /** @internal */
   _hostTimer: ReturnType<typeof setTimeout> | null = null;
   /** @internal */
-  _hostTimerWhen = 0;
+  #hostTimerWhen = 0;
   /**
    * @internal The time the armed host timer was asked to wake the loop at
    * (its delay rounded up to whole ms): timers due by then count as due
@@ -276,15 +217,15 @@ export class EventLoop {
    * part of asyncio's clock resolution and select() rounding, and keeps
    * timers set in one burst together in one iteration.
    */
-  _hostTimerTarget = 0;
+  #hostTimerTarget = 0;
   /** @internal Timers up to this time are due in the next iteration. */
-  _dueUntil = 0;
+  #dueUntil = 0;
   /** @internal A drain is queued (microtask or macrotask). */
-  _drainScheduled = false;
+  #drainScheduled = false;
   /** @internal */
-  _runResolve: (() => void) | null = null;
+  #runResolve: (() => void) | null = null;
   /** @internal */
-  _runReject: ((e: unknown) => void) | null = null;
+  #runReject: ((e: unknown) => void) | null = null;
   /** @internal */
   _asyncgens: Set<AsyncGenLike> = new Set();
   /**
@@ -293,11 +234,11 @@ export class EventLoop {
    */
   _unretrieved: Set<NeverRetrieved> = new Set();
   /** @internal */
-  _asyncgensShutdownCalled = false;
+  #asyncgensShutdownCalled = false;
   /** @internal */
-  _drainBound: () => void;
+  #drainBound: () => void;
   /** @internal */
-  _onHostTimerBound: () => void;
+  #onHostTimerBound: () => void;
   /**
    * @internal Host work this loop knows of and still waits for
    * (`fromPromise`, `fromAbortable`, `delay`): a VirtualTimeLoop does not
@@ -305,7 +246,7 @@ export class EventLoop {
    */
   _hostPending = 0;
   /** @internal The `shuffle` option's PRNG (`null`: FIFO). */
-  _shuffleRng: (() => number) | null;
+  #shuffleRng: (() => number) | null;
 
   /**
    * Makes a loop; it does nothing until it runs.
@@ -315,7 +256,7 @@ export class EventLoop {
   constructor(options?: EventLoopOptions) {
     checkOptions("EventLoop", options);
     optBoolean("EventLoop", "options.debug", options?.debug);
-    this._debug = options?.debug ?? readDebugDefault();
+    this._debug = options?.debug ?? envFlag("X_RUNNER_DEBUG");
     const slice = options?.timeSlice ?? 16;
     if (typeof slice !== "number" || !(slice > 0)) {
       throw (typeof slice === "number" ? badValue : badType)(
@@ -325,16 +266,16 @@ export class EventLoop {
         slice,
       );
     }
-    this._timeSlice = slice;
-    this._shuffleRng = makeShuffleRng(options?.shuffle);
-    this._drainBound = () => {
-      this._drainScheduled = false;
-      this._drain();
+    this.#timeSlice = slice;
+    this.#shuffleRng = makeShuffleRng(options?.shuffle);
+    this.#drainBound = () => {
+      this.#drainScheduled = false;
+      this.#drain();
     };
-    this._onHostTimerBound = () => {
+    this.#onHostTimerBound = () => {
       this._hostTimer = null;
-      this._dueUntil = this._hostTimerTarget;
-      this._drain();
+      this.#dueUntil = this.#hostTimerTarget;
+      this.#drain();
     };
   }
 
@@ -383,7 +324,7 @@ export class EventLoop {
    * ```
    */
   callSoon(callback: () => void, options?: CallOptions): Handle {
-    this._checkCallback(callback, "callSoon");
+    this.#checkCallback(callback, "callSoon");
     if (options != null) checkContextOption("EventLoop.callSoon", options);
     return this._callSoonArg(
       callback,
@@ -418,7 +359,7 @@ export class EventLoop {
     options?: CallOptions,
   ): TimerHandle {
     checkTime("EventLoop.callLater", "ms", ms);
-    this._checkCallback(callback, "callLater");
+    this.#checkCallback(callback, "callLater");
     if (options != null) checkContextOption("EventLoop.callLater", options);
     return this._callAtArg(
       this.time() + ms,
@@ -459,7 +400,7 @@ export class EventLoop {
     options?: CallOptions,
   ): TimerHandle {
     checkTime("EventLoop.callAt", "when", when);
-    this._checkCallback(callback, "callAt");
+    this.#checkCallback(callback, "callAt");
     if (options != null) checkContextOption("EventLoop.callAt", options);
     return this._callAtArg(
       when,
@@ -623,7 +564,7 @@ export class EventLoop {
    */
   async runUntilComplete<T>(future: Future<T> | Coroutine<T>): Promise<T> {
     this._checkClosed();
-    this._checkRunning();
+    this.#checkRunning();
     const newTask = !(future instanceof Future);
     if (!newTask && (future as Future<T>)._loop !== this) {
       const other = (future as Future<T>)._loop;
@@ -687,16 +628,16 @@ export class EventLoop {
   runForever(): Promise<void> {
     try {
       this._checkClosed();
-      this._checkRunning();
+      this.#checkRunning();
     } catch (e) {
       return Promise.reject(e);
     }
     this._running = true;
     const done = new Promise<void>((resolve, reject) => {
-      this._runResolve = resolve;
-      this._runReject = reject;
+      this.#runResolve = resolve;
+      this.#runReject = reject;
     });
-    this._drain();
+    this.#drain();
     return done;
   }
 
@@ -719,7 +660,7 @@ export class EventLoop {
    * ```
    */
   stop(): void {
-    this._stopping = true;
+    this.#stopping = true;
     if (this._running && !this._onStack) this._scheduleDrain();
   }
 
@@ -789,7 +730,7 @@ export class EventLoop {
     this._closed = true;
     this._ready.clear();
     this._timers.clear();
-    this._disarmHostTimer();
+    this.#disarmHostTimer();
   }
 
   /**
@@ -833,7 +774,7 @@ export class EventLoop {
    * that closes the ones registered, or null when there are none.
    */
   _takeAsyncgens(): Coroutine<void> | null {
-    this._asyncgensShutdownCalled = true;
+    this.#asyncgensShutdownCalled = true;
     if (this._asyncgens.size === 0) return null;
     const gens = [...this._asyncgens];
     this._asyncgens.clear();
@@ -909,7 +850,7 @@ export class EventLoop {
         handler,
       );
     }
-    this._exceptionHandler = handler;
+    this.#exceptionHandler = handler;
   }
 
   /**
@@ -926,7 +867,7 @@ export class EventLoop {
    * ```
    */
   getExceptionHandler(): ExceptionHandler | null {
-    return this._exceptionHandler;
+    return this.#exceptionHandler;
   }
 
   /**
@@ -950,7 +891,7 @@ export class EventLoop {
    */
   callExceptionHandler(context: ExceptionContext): void {
     checkExceptionContext("EventLoop.callExceptionHandler", context);
-    const handler = this._exceptionHandler;
+    const handler = this.#exceptionHandler;
     if (handler === null) {
       try {
         this.defaultExceptionHandler(context);
@@ -1083,11 +1024,7 @@ export class EventLoop {
         `ready queue index out of range: ${describe(pos)} (length ${n})`,
       );
     }
-    if (i === 0) return this._ready.shift()._toHandle();
-    const items = this._ready.toArray();
-    const [h] = items.splice(i, 1);
-    this._ready.setAll(items);
-    return h._toHandle();
+    return this._ready.popAt(i)._toHandle();
   }
 
   /**
@@ -1127,13 +1064,10 @@ export class EventLoop {
   readyInsert(pos: number, handle: Handle): void {
     checkReadyInsert("EventLoop.readyInsert", pos, handle);
     const n = this._ready.length;
-    if (pos >= n) {
-      this._ready.push(handle);
-    } else {
-      const items = this._ready.toArray();
-      items.splice(pos < 0 ? Math.max(0, pos + n) : pos, 0, handle);
-      this._ready.setAll(items);
-    }
+    this._ready.insert(
+      pos < 0 ? Math.max(0, pos + n) : Math.min(pos, n),
+      handle,
+    );
     if (!this._onStack) this._scheduleDrain();
   }
 
@@ -1166,8 +1100,7 @@ export class EventLoop {
     if (len < 2) return;
     const k = ((n % len) + len) % len;
     if (k === 0) return;
-    const items = this._ready.toArray();
-    this._ready.setAll(items.slice(len - k).concat(items.slice(0, len - k)));
+    this._ready.rotate(k);
   }
 
   /**
@@ -1195,7 +1128,7 @@ export class EventLoop {
    */
   callInsert(pos: number, callback: () => void, options?: CallOptions): Handle {
     this._checkClosed();
-    this._checkCallback(callback, "callInsert");
+    this.#checkCallback(callback, "callInsert");
     if (!Number.isInteger(pos)) {
       checkInteger("EventLoop.callInsert", "pos", pos, -Infinity);
     }
@@ -1251,7 +1184,7 @@ export class EventLoop {
   }
 
   /** @internal */
-  _checkRunning(): void {
+  #checkRunning(): void {
     if (this._running) throw new Error("This event loop is already running");
     const other = runningState.loop;
     if (other !== null && other !== this) {
@@ -1262,7 +1195,7 @@ export class EventLoop {
   }
 
   /** @internal */
-  _checkCallback(callback: unknown, method: string): void {
+  #checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(
         `EventLoop.${method}(): callback: a callable object was expected by ${method}(), got ${
@@ -1313,7 +1246,7 @@ export class EventLoop {
       context,
       this,
       when,
-      this._timerSeq++,
+      this.#timerSeq++,
     );
     if (this._debug) sourceTracebacks.set(h, captureStack());
     this._timers.push(h);
@@ -1347,7 +1280,7 @@ export class EventLoop {
    * moving its clock.
    */
   _idle(next: number | undefined): boolean {
-    if (next !== undefined) this._armHostTimer(next);
+    if (next !== undefined) this.#armHostTimer(next);
     return false;
   }
 
@@ -1368,15 +1301,15 @@ export class EventLoop {
 
   /** @internal Queues a drain in a microtask if the loop waits idle. */
   _scheduleDrain(): void {
-    if (!this._running || this._drainScheduled || this._onStack) return;
-    this._drainScheduled = true;
-    queueMicrotask(this._drainBound);
+    if (!this._running || this.#drainScheduled || this._onStack) return;
+    this.#drainScheduled = true;
+    queueMicrotask(this.#drainBound);
   }
 
   /** @internal */
-  _armHostTimer(when: number): void {
+  #armHostTimer(when: number): void {
     if (this._hostTimer !== null) {
-      if (this._hostTimerWhen <= when) return;
+      if (this.#hostTimerWhen <= when) return;
       clearTimeout(this._hostTimer);
     }
     const now = this.time();
@@ -1384,13 +1317,13 @@ export class EventLoop {
     // wait at most MAX_HOST_DELAY, and the drain it wakes re-arms for the
     // rest. An infinite deadline is so re-armed forever and never falls due.
     const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(when - now)));
-    this._hostTimerWhen = when;
-    this._hostTimerTarget = now + delay;
-    this._hostTimer = setTimeout(this._onHostTimerBound, delay);
+    this.#hostTimerWhen = when;
+    this.#hostTimerTarget = now + delay;
+    this._hostTimer = setTimeout(this.#onHostTimerBound, delay);
   }
 
   /** @internal */
-  _disarmHostTimer(): void {
+  #disarmHostTimer(): void {
     if (this._hostTimer !== null) {
       clearTimeout(this._hostTimer);
       this._hostTimer = null;
@@ -1398,18 +1331,18 @@ export class EventLoop {
   }
 
   /** @internal Runs iterations until idle, stopped or out of time slice. */
-  _drain(): void {
+  #drain(): void {
     if (!this._running || this._onStack) return;
     const prev = runningState.loop;
     runningState.loop = this;
     this._onStack = true;
     // The slice is real time (performance.now), also under a virtual clock.
-    const sliceEnd = performance.now() + this._timeSlice;
+    const sliceEnd = performance.now() + this.#timeSlice;
     let budget = SLICE_CHECK_EVERY;
     try {
       for (;;) {
-        budget -= this._runOnce();
-        if (this._stopping) {
+        budget -= this.#runOnce();
+        if (this.#stopping) {
           this._finishRun(null);
           return;
         }
@@ -1423,8 +1356,8 @@ export class EventLoop {
           budget = SLICE_CHECK_EVERY;
           if (performance.now() >= sliceEnd) {
             // Hand the thread back to the host, then continue.
-            this._drainScheduled = true;
-            macrotask(this._drainBound);
+            this.#drainScheduled = true;
+            macrotask(this.#drainBound);
             return;
           }
         }
@@ -1450,7 +1383,7 @@ export class EventLoop {
   }
 
   /** @internal One iteration; returns how many handles ran. */
-  _runOnce(): number {
+  #runOnce(): number {
     const timers = this._timers;
     const ready = this._ready;
     if (timers.length > 0) {
@@ -1458,8 +1391,8 @@ export class EventLoop {
         timers.purge();
       }
       let now = this.time();
-      if (this._dueUntil > now) now = this._dueUntil;
-      this._dueUntil = 0;
+      if (this.#dueUntil > now) now = this.#dueUntil;
+      this.#dueUntil = 0;
       let top = timers.peek();
       while (top !== undefined && (top._cancelled || top._when <= now)) {
         timers.pop();
@@ -1470,8 +1403,8 @@ export class EventLoop {
     }
     const n = ready.length;
     // Test tool (EventLoopOptions.shuffle): one check per iteration.
-    if (this._shuffleRng !== null && n > 1) {
-      shuffleReady(ready, n, this._shuffleRng);
+    if (this.#shuffleRng !== null && n > 1) {
+      shuffleReady(ready, n, this.#shuffleRng);
     }
     if (this._debug) {
       for (let i = 0; i < n; i++) {
@@ -1499,11 +1432,11 @@ export class EventLoop {
   /** @internal Ends runForever with success (`null`) or an error. */
   _finishRun(error: unknown): void {
     this._running = false;
-    this._stopping = false;
-    this._disarmHostTimer();
-    const resolve = this._runResolve;
-    const reject = this._runReject;
-    this._runResolve = this._runReject = null;
+    this.#stopping = false;
+    this.#disarmHostTimer();
+    const resolve = this.#runResolve;
+    const reject = this.#runReject;
+    this.#runResolve = this.#runReject = null;
     if (error === null) resolve?.();
     else reject?.(error);
   }
@@ -1514,7 +1447,7 @@ export class EventLoop {
    */
   _runSync(maxIterations: number): void {
     this._checkClosed();
-    this._checkRunning();
+    this.#checkRunning();
     const prev = runningState.loop;
     runningState.loop = this;
     this._onStack = true;
@@ -1524,18 +1457,18 @@ export class EventLoop {
           const next = this._nextDeadline();
           if (next === undefined || next > this.time()) return;
         }
-        this._runOnce();
+        this.#runOnce();
       }
     } finally {
       this._onStack = false;
       runningState.loop = prev;
-      this._stopping = false;
+      this.#stopping = false;
     }
   }
 
   /** @internal Registers an async generator for `shutdownAsyncgens`. */
   _registerAsyncgen(gen: AsyncGenLike): void {
-    if (this._asyncgensShutdownCalled) {
+    if (this.#asyncgensShutdownCalled) {
       console.warn(
         `asynchronous generator ${
           describe(gen)

@@ -54,7 +54,8 @@ import {
   stepCoro,
 } from "./_drive.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
-import { Future, PENDING } from "./future.ts";
+import { Future } from "./future.ts";
+import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
 import {

@@ -29,12 +29,13 @@
 import { type Context, copyContext } from "./context.ts";
 import type { Coroutine } from "./_coro.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
+import { installSigint } from "./_host.ts";
 import { runningState } from "./_running.ts";
 import { EventLoop } from "./loop.ts";
 import { gather, type Task } from "./task.ts";
-import { checkContextOption } from "./future.ts";
 import {
   badType,
+  checkContextOption,
   checkCoroutine,
   checkOptions,
   optBoolean,
@@ -366,48 +367,6 @@ function reportShutdownFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
     }
   }
 }
-
-/** The host's SIGINT hook, if it has one; returns the remover. */
-function installSigint(handler: () => void): () => void {
-  const g = globalThis as unknown as {
-    Deno?: {
-      addSignalListener?(s: "SIGINT", h: () => void): void;
-      removeSignalListener?(s: "SIGINT", h: () => void): void;
-      build?: { os?: string };
-    };
-    process?: {
-      on?(s: "SIGINT", h: () => void): void;
-      off?(s: "SIGINT", h: () => void): void;
-      listenerCount?(s: string): number;
-      versions?: { node?: string };
-    };
-  };
-  const deno = g.Deno;
-  if (deno?.addSignalListener !== undefined) {
-    try {
-      deno.addSignalListener("SIGINT", handler);
-    } catch {
-      return noop; // signals unsupported here (Deploy, permissions)
-    }
-    return () => {
-      try {
-        deno.removeSignalListener?.("SIGINT", handler);
-      } catch {
-        // already gone
-      }
-    };
-  }
-  const proc = g.process;
-  if (typeof proc?.on === "function" && typeof proc.off === "function") {
-    // A user handler wins, as with asyncio's check for the default handler.
-    if ((proc.listenerCount?.("SIGINT") ?? 0) > 0) return noop;
-    proc.on("SIGINT", handler);
-    return () => proc.off!("SIGINT", handler);
-  }
-  return noop;
-}
-
-function noop(): void {}
 
 /** Options of {@linkcode run}. */
 export interface RunFunctionOptions {

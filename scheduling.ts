@@ -42,7 +42,7 @@ import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
 import { Handle } from "./_handle.ts";
 import { getRunningLoop } from "./_running.ts";
 import { ContextVar } from "./context.ts";
-import { PENDING } from "./future.ts";
+import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";
 import { allTasks, createTask, sleep, Task } from "./task.ts";
 import {

@@ -47,21 +47,18 @@ import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import {
+  CANCELLED,
+  FINISHED,
   FLAG_BARE,
   FLAG_MUST_CANCEL,
   FLAG_STARTED,
   NO_EXC,
+  PENDING,
 } from "./_future_bits.ts";
 import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
-import {
-  CANCELLED,
-  FINISHED,
-  Future,
-  PENDING,
-  runLoneCallback,
-} from "./future.ts";
+import { Future, runLoneCallback } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   badType,
