@@ -759,7 +759,6 @@ function handleYield(task: Task<unknown>, y: unknown): void {
   );
 }
 
-
 taskHooks.handleYield = handleYield;
 taskHooks.newEagerTask = newEagerTask;
 taskHooks.eagerStartQueued = eagerStartQueued;
