@@ -18,6 +18,8 @@ export const FLAG_MUST_CANCEL = 8;
 export const FLAG_BARE = 16;
 /** Task: the coroutine has been stepped (here or by another driver). */
 export const FLAG_STARTED = 32;
+/** Task: it is in `coroTasks` (_drive.ts), to be dropped when it is done. */
+export const FLAG_CORO_TASK = 64;
 
 /** What a task's `_pendingExc` holds when there is nothing to throw in. */
 export const NO_EXC: unique symbol = Symbol("no exception");

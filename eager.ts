@@ -51,7 +51,7 @@ import {
   adoptStarted,
   closeCoro,
   coroStateOf,
-  coroTasks,
+  rememberCoroTask,
   DONE,
   excName,
   GeneratorExit,
@@ -824,7 +824,7 @@ function adoptCoroStart<T>(
   const ctx = cs.context ?? copyContext();
   const yielded = cs._take();
   const task = new Task(cs.coro, { context: ctx, name }, loop);
-  coroTasks.set(cs.coro, task as Task<unknown>);
+  rememberCoroTask(cs.coro, task as Task<unknown>);
   adoptStarted(task as Task<unknown>, yielded);
   return task;
 }

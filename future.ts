@@ -705,12 +705,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** @internal The CancelledError to throw for a cancelled future. */
   _makeCancelledError(): CancelledError {
-    const saved = this._cancelledExc;
-    if (saved !== null) {
-      this._cancelledExc = null;
-      return saved;
-    }
-    return new CancelledError(this._cancelMessage);
+    return cancelledErrorOf(this);
   }
 
   /** @internal Finishes with a result, no state check. */
@@ -843,6 +838,22 @@ export class Future<T> implements PromiseLike<T> {
       }
     }
   }
+}
+
+/**
+ * @internal The CancelledError to throw for a cancelled future (or to throw
+ * into a task being cancelled). A plain function: an error made inside a
+ * method keeps the method's receiver alive in its captured frames (see
+ * ReadyItem._runEntry), and a task step must not make one that keeps its
+ * task.
+ */
+export function cancelledErrorOf(f: Future<unknown>): CancelledError {
+  const saved = f._cancelledExc;
+  if (saved !== null) {
+    f._cancelledExc = null;
+    return saved;
+  }
+  return new CancelledError(f._cancelMessage);
 }
 
 /** @internal Runs the lone done callback queued by `_scheduleLone`. */

@@ -45,8 +45,10 @@ import { contextState, isEntered } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
+import { forgetCoroTask } from "./_drive.ts";
 import {
   FLAG_BARE,
+  FLAG_CORO_TASK,
   FLAG_MUST_CANCEL,
   FLAG_STARTED,
   NO_EXC,
@@ -55,6 +57,7 @@ import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import {
   CANCELLED,
+  cancelledErrorOf,
   FINISHED,
   Future,
   PENDING,
@@ -512,6 +515,7 @@ export class Task<T> extends Future<T> {
 
   /** @internal */
   override _onDone(): void {
+    if ((this._flags & FLAG_CORO_TASK) !== 0) forgetCoroTask(this);
     const prev = this._prevTask;
     const next = this._nextTask;
     if (prev !== null) prev._nextTask = next;
@@ -632,7 +636,7 @@ function stepTask(task: Task<unknown>): void {
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
       const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
-      exc = fromWaiter ?? task._makeCancelledError();
+      exc = fromWaiter ?? cancelledErrorOf(task);
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -693,7 +697,7 @@ function stepTask(task: Task<unknown>): void {
 function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
   if (w === null || w._state === PENDING) return null;
-  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (w._state === CANCELLED) return cancelledErrorOf(w);
   if (!w._failed) return null;
   w._retrieved();
   const e = w._exception;
@@ -1240,7 +1244,7 @@ export function gather(
     }
     if (!returnExceptions) {
       if (fut._state !== FINISHED) {
-        outer._reject(fut._makeCancelledError());
+        outer._reject(cancelledErrorOf(fut));
         return;
       }
       if (fut._failed) {
@@ -1266,7 +1270,7 @@ export function gather(
         // cancelled (a deliberate difference, see README).
         outer._reject(
           fut._state === CANCELLED
-            ? fut._makeCancelledError()
+            ? cancelledErrorOf(fut)
             : new CancelledError(outer._cancelRequestMsg),
         );
       } else {
