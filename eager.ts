@@ -51,11 +51,11 @@ import {
   adoptStarted,
   closeCoro,
   coroStateOf,
-  rememberCoroTask,
   DONE,
   excName,
   GeneratorExit,
   NEW,
+  rememberCoroTask,
   stepCoro,
   SUSPENDED,
 } from "./_drive.ts";
