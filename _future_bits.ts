@@ -18,8 +18,12 @@ export const FLAG_MUST_CANCEL = 8;
 export const FLAG_BARE = 16;
 /** Task: the coroutine has been stepped (here or by another driver). */
 export const FLAG_STARTED = 32;
+/** Task: parked in a ParkingLot (its `_futWaiter` is the lot). */
+export const FLAG_PARKED = 64;
+/** Task: the lot it last parked in woke it (it was handed the wake). */
+export const FLAG_WOKEN = 128;
 /** Task: it is in `coroTasks` (_drive.ts), to be dropped when it is done. */
-export const FLAG_CORO_TASK = 64;
+export const FLAG_CORO_TASK = 256;
 
 /** What a task's `_pendingExc` holds when there is nothing to throw in. */
 export const NO_EXC: unique symbol = Symbol("no exception");

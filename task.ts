@@ -39,6 +39,7 @@ import {
   type Coroutine,
   isCoroutine,
   isGeneratorFunction,
+  type Suspend,
   WAKE,
 } from "./_coro.ts";
 import { contextState, isEntered } from "./_context_state.ts";
@@ -53,6 +54,7 @@ import {
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import {
@@ -81,7 +83,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
     typeof (x as PromiseLike<unknown>).then === "function";
 }
 
-export type { Coroutine };
+export type { Coroutine, Suspend };
 
 /** Options of {@linkcode Task} and {@linkcode createTask}. */
 export interface TaskOptions {
@@ -171,8 +173,8 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future this task waits on, if any. */
-  _futWaiter: Future<unknown> | null;
+  /** @internal The future (or parking lot) this task waits on, if any. */
+  _futWaiter: Future<unknown> | ParkingLot | null;
   /** @internal See `ReadyItem._runEntry`. */
   declare readonly _runEntry: RunEntry;
 
@@ -392,7 +394,11 @@ export class Task<T> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) return true;
+    if (waiter instanceof ParkingLot) {
+      // Parked: leave the lot and take the CancelledError at the next step.
+      waiter._removeWaiter(this as Task<unknown>);
+      this._loop._pushReady(this);
+    } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -696,7 +702,8 @@ function stepTask(task: Task<unknown>): void {
  */
 function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
-  if (w === null || w._state === PENDING) return null;
+  // A parking lot holds no outcome: the task was woken or cancelled there.
+  if (!(w instanceof Future) || w._state === PENDING) return null;
   if (w._state === CANCELLED) return cancelledErrorOf(w);
   if (!w._failed) return null;
   w._retrieved();
@@ -737,6 +744,14 @@ function handleYield(task: Task<unknown>, y: unknown): void {
       if (task._mustCancel && y.cancel(task._cancelMessage)) {
         task._mustCancel = false;
       }
+    }
+    return;
+  }
+  if (y instanceof ParkingLot) {
+    y._park(task);
+    if (task._mustCancel && task._futWaiter === y) {
+      y._removeWaiter(task);
+      loop._pushReady(task);
     }
     return;
   }
@@ -1021,7 +1036,7 @@ export function ensureFuture<T>(
   loop?: EventLoop,
 ): Future<T> {
   optLoop("ensureFuture", "loop", loop);
-  return toFuture(x, loop ?? undefined, "ensureFuture");
+  return toFuture(x, loop ?? undefined, "ensureFuture", "x");
 }
 
 /** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
@@ -1029,6 +1044,7 @@ export function toFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop: EventLoop | undefined,
   fn: string,
+  param: string,
 ): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
@@ -1043,7 +1059,7 @@ export function toFuture<T>(
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `${fn}(): A Future, a coroutine or an awaitable is required, got ${
+    `${fn}(): ${param}: A Future, a coroutine or an awaitable is required, got ${
       describe(x)
     }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
@@ -1087,6 +1103,7 @@ export function fromPromise<T>(
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(promise).then(
     (v) => loop._callFromHost(resolveUnlessDone, [fut, v], ctx),
     (e) => loop._callFromHost(rejectUnlessDone, [fut, e], ctx),
@@ -1154,14 +1171,74 @@ class GatheringFuture<T> extends Future<T> {
  */
 export function gather<const A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
-  options?: GatherOptions,
+  options?: GatherOptions & { returnExceptions?: false },
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 /**
- * {@linkcode gather} over any iterable of awaitables (results untyped).
+ * {@linkcode gather} with `returnExceptions` (or options not known to leave
+ * it off): each result is the awaitable's result or the error it failed
+ * with, so `if (r instanceof Error)` narrows it. A cancelled child gives a
+ * `CancelledError`. A value thrown that is not an `Error` comes through as
+ * it was thrown (the type says `Error`: throw Errors).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in argument order.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, gather, run, sleep } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * function* fail(): Coroutine<number> {
+ *   throw new RangeError("no");
+ * }
+ * const [a, b] = await run((function* () {
+ *   return yield* gather([sleep(1, "ok"), fail()], { returnExceptions: true });
+ * })());
+ * assert.equal(a, "ok");
+ * assert.ok(b instanceof RangeError);
+ * const n: number = b instanceof Error ? -1 : b; // narrowed to number
+ * assert.equal(n, -1);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  awaitables: A,
+  options: GatherOptions,
+): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> | Error }>;
+/**
+ * {@linkcode gather} over any iterable of awaitables (a `Set`, a generator
+ * of tasks…): every result has the awaitables' result type.
  *
  * @param awaitables Futures, tasks or coroutines.
  * @param options `returnExceptions`.
  * @returns A future of the results, in iteration order.
+ *
+ * @example
+ * ```ts
+ * import { createTask, gather, run, sleep, type Task } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const r: number[] = await run((function* () {
+ *   const tasks = new Set<Task<number>>();
+ *   for (const ms of [3, 1, 2]) tasks.add(createTask(sleep(ms, ms)));
+ *   return yield* gather(tasks);
+ * })());
+ * assert.deepEqual(r, [3, 1, 2]);
+ * ```
+ */
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<AwaitedOf<A>[]>;
+/**
+ * {@linkcode gather} over any iterable of awaitables with `returnExceptions`
+ * (or options not known to leave it off): every result is a result or the
+ * error its awaitable failed with (a non-`Error` thrown value comes through
+ * as it was thrown).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in iteration order.
  *
  * @example
  * ```ts
@@ -1170,15 +1247,18 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * const delays = new Set([3, 1, 2]);
  * const r = await run((function* () {
- *   return yield* gather([...delays].map((ms) => sleep(ms, ms)));
+ *   return yield* gather(new Set([...delays].map((ms) => sleep(ms, ms))), {
+ *     returnExceptions: true,
+ *   });
  * })());
- * assert.deepEqual(r, [3, 1, 2]);
+ * const ok: number[] = r.filter((x): x is number => !(x instanceof Error));
+ * assert.deepEqual(ok, [3, 1, 2]);
  * ```
  */
-export function gather(
-  awaitables: Iterable<Awaitable<unknown>>,
-  options?: GatherOptions,
-): Future<unknown[]>;
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options: GatherOptions,
+): Future<(AwaitedOf<A> | Error)[]>;
 export function gather(
   awaitables: Iterable<Awaitable<unknown>>,
   options?: GatherOptions,
@@ -1222,12 +1302,12 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : toFuture(arg, loop, "gather"); // throws: a different loop
+        : toFuture(arg, loop, "gather", "awaitables"); // throws: another loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = toFuture(arg, loop, "gather");
+        fut = toFuture(arg, loop, "gather", "awaitables");
         coroToFut.set(arg, fut);
       }
     }

@@ -7,6 +7,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   type ExceptionContext,
   Future,
   gather,
@@ -18,7 +19,7 @@ import {
 import { EventLoop, getRunningLoop } from "../loop.ts";
 import { readyFind } from "../scheduling.ts";
 
-function* nothing(): Generator<unknown, void, unknown> {}
+function* nothing(): Coroutine<void> {}
 
 /** Replaces console[method] while `fn` runs; returns what was logged. */
 async function captureConsole(
@@ -494,8 +495,10 @@ Deno.test("loop: debug mode warns about slow callbacks", async () => {
   const warned = await captureConsole("warn", async () => {
     await loop.runUntilComplete(sleep(1));
   });
-  assert.equal(warned.length, 1, warned.join("\n"));
-  assert.match(warned[0], /^Executing <Handle slowOne\(\)> took \d+\.\d+ ms/);
+  // Other steps may also be slow on a loaded machine: look at slowOne's.
+  const mine = warned.filter((w) => w.includes("slowOne"));
+  assert.equal(mine.length, 1, warned.join("\n"));
+  assert.match(mine[0], /^Executing <Handle slowOne\(\)> took \d+\.\d+ ms/);
   loop.close();
 });
 
