@@ -358,12 +358,13 @@ export class Lock {
     }
     const list = waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
-    list.push(fut);
+    this._enqueue(list, fut);
     try {
       try {
         yield* fut;
       } finally {
         removeItem(list, fut);
+        this._dequeued(fut);
       }
     } catch (e) {
       // Keep the invariant: if the lock is free and someone waits, the
@@ -400,6 +401,17 @@ export class Lock {
     this._locked = false;
     this._wakeUpFirst();
   }
+
+  /**
+   * @internal Where a new waiter goes: the end (a priority lock orders by
+   * priority, experimental/_priority.ts).
+   */
+  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
+    list.push(fut);
+  }
+
+  /** @internal A waiter left the list (a hook for priority locks). */
+  _dequeued(_fut: Future<boolean>): void {}
 
   /** @internal */
   _wakeUpFirst(): void {
@@ -583,13 +595,14 @@ export class Condition {
     try {
       let failure: unknown = NONE;
       const fut = loop.createFuture<boolean>();
-      this._waiters.push(fut);
+      this._enqueue(this._waiters, fut);
       try {
         yield* fut;
       } catch (e) {
         failure = e;
       } finally {
         removeItem(this._waiters, fut);
+        this._dequeued(fut);
       }
       // Take the lock back even when cancelled; only a CancelledError is
       // retried (the latest one wins), anything else is fatal and must not
@@ -681,6 +694,17 @@ export class Condition {
     if (!this.locked()) throw new Error("cannot notify on un-acquired lock");
     this._notify(n);
   }
+
+  /**
+   * @internal Where a new waiter goes: the end (a priority condition orders
+   * by priority, experimental/_priority.ts).
+   */
+  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
+    list.push(fut);
+  }
+
+  /** @internal A waiter left the list (a hook for priority conditions). */
+  _dequeued(_fut: Future<boolean>): void {}
 
   /** @internal */
   _notify(n: number): void {

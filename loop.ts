@@ -48,7 +48,8 @@ import {
 import { ReadyQueue } from "./_ready_queue.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
-import { Future } from "./future.ts";
+import { taskHooks } from "./_task_hooks.ts";
+import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
 import {
   checkTaskOptions,
   ensureFuture,
@@ -157,6 +158,21 @@ const macrotask = makeMacrotask();
 
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
+/**
+ * Logs when the default exception handler itself failed. If even
+ * `console.error` throws, there is nowhere left to report to; the loop must
+ * go on all the same, so that error is dropped.
+ */
+function lastResortLog(message: string, error: unknown): void {
+  try {
+    console.error(message, error);
+  } catch {
+    // nothing left to report with
+  }
+}
+
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 
 function readDebugDefault(): boolean {
   const name = "X_RUNNER_DEBUG";
@@ -262,6 +278,11 @@ export class EventLoop {
   _runReject: ((e: unknown) => void) | null = null;
   /** @internal */
   _asyncgens: Set<AsyncGenLike> = new Set();
+  /**
+   * @internal The failures of this loop's futures and tasks that nobody
+   * retrieved yet (their reports; see future.ts): reported at close.
+   */
+  _unretrieved: Set<NeverRetrieved> = new Set();
   /** @internal */
   _asyncgensShutdownCalled = false;
   /** @internal */
@@ -475,7 +496,12 @@ export class EventLoop {
     if (options != null) checkTaskOptions("createTask", options);
     const factory = this._taskFactory;
     // The Task constructor checks for a closed loop; a factory may not.
-    if (factory === null) return new Task(coro, options, this);
+    if (factory === null) {
+      // An eager first step runs after the constructor (see newEagerTask).
+      return options?.eagerStart === true
+        ? taskHooks.newEagerTask(coro, options, this) as Task<T>
+        : new Task(coro, options, this);
+    }
     this._checkClosed();
     // The factory gets the context only; the name is set on what it returns.
     const context = options?.context;
@@ -497,7 +523,7 @@ export class EventLoop {
     }
     // eagerStart whatever the factory: a task it queued normally starts now.
     if (options?.eagerStart === true && task instanceof Task) {
-      task._eagerStartQueued();
+      taskHooks.eagerStartQueued(task);
     }
     return task;
   }
@@ -719,7 +745,9 @@ export class EventLoop {
 
   /**
    * Closes the loop: drops every scheduled callback and timer and disarms
-   * the host timer. Closing twice is fine.
+   * the host timer. Closing twice is fine. Every failed future or task of
+   * the loop whose exception nobody retrieved is reported first ("Task
+   * exception was never retrieved"), each only once.
    *
    * @throws {Error} `Cannot close a running event loop`.
    *
@@ -737,6 +765,9 @@ export class EventLoop {
   close(): void {
     if (this._running) throw new Error("Cannot close a running event loop");
     if (this._closed) return;
+    // A failure nobody retrieved is reported now, before the loop closes,
+    // rather than whenever (if ever) the engine collects its future.
+    for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
     this._ready.clear();
     this._timers.clear();
@@ -907,7 +938,7 @@ export class EventLoop {
         this.defaultExceptionHandler(context);
       } catch (e) {
         if (e instanceof KeyboardInterrupt) throw e;
-        console.error("Exception in default exception handler", e);
+        lastResortLog("Exception in default exception handler", e);
       }
       return;
     }
@@ -932,7 +963,7 @@ export class EventLoop {
         });
       } catch (e2) {
         if (e2 instanceof KeyboardInterrupt) throw e2;
-        console.error(
+        lastResortLog(
           "Exception in default exception handler while handling an unexpected error in custom exception handler",
           e2,
         );
@@ -1291,9 +1322,13 @@ export class EventLoop {
     if (!this._onStack) this._scheduleDrain();
   }
 
-  /** @internal */
-  _timerHandleCancelled(_h: TimerHandle): void {
-    this._timers.cancelledCount++;
+  /**
+   * @internal Counts a cancelled timer only while it is in the heap (as
+   * asyncio checks `handle._scheduled`): a timer cancelled after it fired,
+   * as `sleep()`'s cleanup does, must not make the heap look stale.
+   */
+  _timerHandleCancelled(h: TimerHandle): void {
+    if (h._scheduled) this._timers.cancelledCount++;
   }
 
   /** @internal Queues a drain in a microtask if the loop waits idle. */
@@ -1310,7 +1345,10 @@ export class EventLoop {
       clearTimeout(this._hostTimer);
     }
     const now = this.time();
-    const delay = Math.max(0, Math.ceil(when - now));
+    // Hosts fire a longer setTimeout at once (Node warns of an overflow):
+    // wait at most MAX_HOST_DELAY, and the drain it wakes re-arms for the
+    // rest. An infinite deadline is so re-armed forever and never falls due.
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(when - now)));
     this._hostTimerWhen = when;
     this._hostTimerTarget = now + delay;
     this._hostTimer = setTimeout(this._onHostTimerBound, delay);
@@ -1402,14 +1440,20 @@ export class EventLoop {
         const h = ready.shift();
         if (h instanceof Handle && h._cancelled) continue;
         const t0 = this.time();
-        h._run();
+        const run = h._runEntry;
+        run(h);
         const dt = this.time() - t0;
         if (dt >= this.slowCallbackDuration) {
           console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
         }
       }
     } else {
-      for (let i = 0; i < n; i++) ready.shift()._run();
+      // `run(h)`, not `h._run()`: see ReadyItem._runEntry.
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        const run = h._runEntry;
+        run(h);
+      }
     }
     return n;
   }

@@ -264,8 +264,8 @@ export class Runner implements Disposable, AsyncDisposable {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
       // Run even with no task left, as close() does: callbacks the last
-      // tasks scheduled still run.
-      loop._runSync(10_000);
+      // tasks scheduled still run (a loop closed by the user has none).
+      if (tasks.length > 0 || !loop.isClosed()) loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {
@@ -356,7 +356,8 @@ function reportShutdownFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
   for (const t of tasks) {
     if (!t.done() || t.cancelled()) continue;
     const exc = t.exception();
-    if (exc !== undefined) {
+    // `throw undefined` fails the task too: test the state, not the value.
+    if (t._failed) {
       loop.callExceptionHandler({
         message: "unhandled exception during run() shutdown",
         exception: exc,
