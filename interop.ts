@@ -272,6 +272,7 @@ export function fromAbortable<T>(
     fut._reject(e);
     return fut;
   }
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(p).then(
     (v) => loop._callFromHost(settle, [fut, false, v], ctx),
     (e) => loop._callFromHost(settle, [fut, true, e], ctx),
@@ -332,14 +333,20 @@ export function delay(ms: number, options?: DelayOptions): Promise<void> {
   optSignal("delay", "options.signal", options?.signal);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  // Called from a loop's callback or task: that loop counts it as host work
+  // (a VirtualTimeLoop waits for it before jumping its clock).
+  const loop = runningState.loop;
+  if (loop !== null) loop._hostPending++;
   return new Promise<void>((resolve, reject) => {
     let id: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(id);
+      loop?._hostWorkDone();
       reject(signal!.reason);
     };
     const done = (): void => {
       signal?.removeEventListener("abort", onAbort);
+      loop?._hostWorkDone();
       resolve();
     };
     // Hosts fire a longer setTimeout at once: wait in chunks, so that

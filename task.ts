@@ -1101,6 +1101,7 @@ export function fromPromise<T>(
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(promise).then(
     (v) => loop._callFromHost(resolveUnlessDone, [fut, v], ctx),
     (e) => loop._callFromHost(rejectUnlessDone, [fut, e], ctx),
