@@ -35,7 +35,7 @@ import {
   KeyboardInterrupt,
   TimeoutError,
 } from "./_errors.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
 import {
   FLAG_BLOCKING,
   FLAG_FAILED,
@@ -200,8 +200,10 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {Error} `no running event loop` when no loop is given or running.
    */
   constructor(options?: FutureOptions, loop?: EventLoop) {
-    if (loop !== undefined) checkLoop("Future", "loop", loop);
-    else if (options != null) checkFutureOptions("Future", options);
+    // The running loop (the common case) needs no instanceof check.
+    if (loop !== undefined) {
+      if (loop !== runningState.loop) checkLoop("Future", "loop", loop);
+    } else if (options != null) checkFutureOptions("Future", options);
     this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
@@ -677,7 +679,9 @@ export class Future<T> implements PromiseLike<T> {
   /**
    * The native promise behind `then` (one per future).
    *
-   * @returns A promise settled with the future's outcome.
+   * @returns A promise settled with the future's outcome; asked for while
+   * the future is pending and its loop is closed (nothing can complete it
+   * any more), it rejects with `Event loop is closed`.
    *
    * @example
    * ```ts

@@ -196,7 +196,9 @@ export class Task<T> extends Future<T> {
   ) {
     if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
     if (options != null) checkTaskOptions("Task", options, true);
-    if (loop !== undefined) checkLoop("Task", "loop", loop);
+    if (loop !== undefined && loop !== runningState.loop) {
+      checkLoop("Task", "loop", loop);
+    }
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
