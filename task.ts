@@ -305,13 +305,13 @@ export class Task<T> extends Future<T> {
    */
   _eagerStartQueued(): void {
     const loop = this._loop;
-    const n = loop._ready.length;
     if (
-      this._state !== PENDING || this._started || !loop._onStack || n === 0 ||
-      loop._ready.at(n - 1) !== this ||
+      this._state !== PENDING || this._started || !loop._onStack ||
       (this._context instanceof Context && isEntered(this._context))
     ) return;
-    loop.readyPop(-1);
+    const i = loop._ready.lastIndexOf(this);
+    if (i < 0) return;
+    loop.readyPop(i);
     this._eagerStart();
   }
 
