@@ -51,7 +51,6 @@ export {
   TimeoutInterrupt,
 } from "./_interrupt.ts";
 export {
-  PosPriorityQueue,
   Priority,
   PriorityCondition,
   PriorityEventLoop,

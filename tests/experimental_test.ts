@@ -22,7 +22,6 @@ import {
 } from "../mod.ts";
 import {
   InterruptException,
-  PosPriorityQueue,
   Priority,
   PriorityCondition,
   PriorityEventLoop,
@@ -35,6 +34,7 @@ import {
 } from "../experimental.ts";
 import { taskIsBlocked, taskIsRunnable } from "../scheduling.ts";
 import { coroEager } from "../eager.ts";
+import { PosPriorityQueue } from "../_priority.ts";
 import { catching } from "./_util.ts";
 
 class ZeroDivisionError extends Error {}
