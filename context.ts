@@ -641,7 +641,7 @@ export class Token<T> implements Disposable {
     old: T | typeof Token.MISSING,
   ) {
     if (key !== TOKEN_KEY) {
-      throw new Error("Tokens can only be created by ContextVars");
+      throw new Error("Token(): Tokens can only be created by ContextVars");
     }
     this._context = context;
     this.var = variable;

@@ -46,9 +46,11 @@ import {
   TimerHandle,
 } from "./_handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
+import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
-import { Future } from "./future.ts";
+import { taskHooks } from "./_task_hooks.ts";
+import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
 import {
   checkTaskOptions,
   ensureFuture,
@@ -116,6 +118,14 @@ export interface EventLoopOptions {
    * while work is ready; 16 by default.
    */
   timeSlice?: number;
+  /**
+   * A test tool: an integer seed. When set, the loop permutes the callbacks
+   * of each iteration's batch (due timers included) with a PRNG seeded by
+   * it, to flush out code that only works in one order (as Trio does).
+   * The same seed gives the same order; unset (the default) is asyncio's
+   * FIFO order, at no cost.
+   */
+  shuffle?: number;
 }
 
 /** Something the loop finalizes in `shutdownAsyncgens` (async generators). */
@@ -157,6 +167,21 @@ const macrotask = makeMacrotask();
 
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
+/**
+ * Logs when the default exception handler itself failed. If even
+ * `console.error` throws, there is nowhere left to report to; the loop must
+ * go on all the same, so that error is dropped.
+ */
+function lastResortLog(message: string, error: unknown): void {
+  try {
+    console.error(message, error);
+  } catch {
+    // nothing left to report with
+  }
+}
+
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 
 function readDebugDefault(): boolean {
   const name = "X_RUNNER_DEBUG";
@@ -262,12 +287,25 @@ export class EventLoop {
   _runReject: ((e: unknown) => void) | null = null;
   /** @internal */
   _asyncgens: Set<AsyncGenLike> = new Set();
+  /**
+   * @internal The failures of this loop's futures and tasks that nobody
+   * retrieved yet (their reports; see future.ts): reported at close.
+   */
+  _unretrieved: Set<NeverRetrieved> = new Set();
   /** @internal */
   _asyncgensShutdownCalled = false;
   /** @internal */
   _drainBound: () => void;
   /** @internal */
   _onHostTimerBound: () => void;
+  /**
+   * @internal Host work this loop knows of and still waits for
+   * (`fromPromise`, `fromAbortable`, `delay`): a VirtualTimeLoop does not
+   * jump its clock while it is above 0.
+   */
+  _hostPending = 0;
+  /** @internal The `shuffle` option's PRNG (`null`: FIFO). */
+  _shuffleRng: (() => number) | null;
 
   /**
    * Makes a loop; it does nothing until it runs.
@@ -288,6 +326,7 @@ export class EventLoop {
       );
     }
     this._timeSlice = slice;
+    this._shuffleRng = makeShuffleRng(options?.shuffle);
     this._drainBound = () => {
       this._drainScheduled = false;
       this._drain();
@@ -475,7 +514,12 @@ export class EventLoop {
     if (options != null) checkTaskOptions("createTask", options);
     const factory = this._taskFactory;
     // The Task constructor checks for a closed loop; a factory may not.
-    if (factory === null) return new Task(coro, options, this);
+    if (factory === null) {
+      // An eager first step runs after the constructor (see newEagerTask).
+      return options?.eagerStart === true
+        ? taskHooks.newEagerTask(coro, options, this) as Task<T>
+        : new Task(coro, options, this);
+    }
     this._checkClosed();
     // The factory gets the context only; the name is set on what it returns.
     const context = options?.context;
@@ -497,7 +541,7 @@ export class EventLoop {
     }
     // eagerStart whatever the factory: a task it queued normally starts now.
     if (options?.eagerStart === true && task instanceof Task) {
-      task._eagerStartQueued();
+      taskHooks.eagerStartQueued(task);
     }
     return task;
   }
@@ -612,7 +656,13 @@ export class EventLoop {
     if (!fut.done()) {
       throw new Error("Event loop stopped before Future completed.");
     }
-    return fut.result();
+    const result = fut.result();
+    // A pending Future as the result is adopted by promise rules; it can
+    // settle only while its loop runs, so run this loop until it does.
+    if (result instanceof Future && result._loop === this && !result.done()) {
+      return this.runUntilComplete(result as Future<Awaited<T>>) as Promise<T>;
+    }
+    return result;
   }
 
   /**
@@ -713,7 +763,9 @@ export class EventLoop {
 
   /**
    * Closes the loop: drops every scheduled callback and timer and disarms
-   * the host timer. Closing twice is fine.
+   * the host timer. Closing twice is fine. Every failed future or task of
+   * the loop whose exception nobody retrieved is reported first ("Task
+   * exception was never retrieved"), each only once.
    *
    * @throws {Error} `Cannot close a running event loop`.
    *
@@ -731,6 +783,9 @@ export class EventLoop {
   close(): void {
     if (this._running) throw new Error("Cannot close a running event loop");
     if (this._closed) return;
+    // A failure nobody retrieved is reported now, before the loop closes,
+    // rather than whenever (if ever) the engine collects its future.
+    for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
     this._ready.clear();
     this._timers.clear();
@@ -901,7 +956,7 @@ export class EventLoop {
         this.defaultExceptionHandler(context);
       } catch (e) {
         if (e instanceof KeyboardInterrupt) throw e;
-        console.error("Exception in default exception handler", e);
+        lastResortLog("Exception in default exception handler", e);
       }
       return;
     }
@@ -926,7 +981,7 @@ export class EventLoop {
         });
       } catch (e2) {
         if (e2 instanceof KeyboardInterrupt) throw e2;
-        console.error(
+        lastResortLog(
           "Exception in default exception handler while handling an unexpected error in custom exception handler",
           e2,
         );
@@ -1275,8 +1330,25 @@ export class EventLoop {
     arg: unknown,
     context: Context,
   ): void {
+    this._hostWorkDone();
     if (this._closed) return;
     this._callSoonArg(callback, arg, context);
+  }
+
+  /** @internal One piece of host work counted in `_hostPending` ended. */
+  _hostWorkDone(): void {
+    this._hostPending--;
+  }
+
+  /**
+   * @internal Called by `_drain` when nothing is ready and no timer is due
+   * (`next`: the earliest deadline, if any): arms the host timer. Returns
+   * whether to go on iterating at once, which a VirtualTimeLoop does after
+   * moving its clock.
+   */
+  _idle(next: number | undefined): boolean {
+    if (next !== undefined) this._armHostTimer(next);
+    return false;
   }
 
   /** @internal The hot path: queue an entry, wake the loop if idle. */
@@ -1285,9 +1357,13 @@ export class EventLoop {
     if (!this._onStack) this._scheduleDrain();
   }
 
-  /** @internal */
-  _timerHandleCancelled(_h: TimerHandle): void {
-    this._timers.cancelledCount++;
+  /**
+   * @internal Counts a cancelled timer only while it is in the heap (as
+   * asyncio checks `handle._scheduled`): a timer cancelled after it fired,
+   * as `sleep()`'s cleanup does, must not make the heap look stale.
+   */
+  _timerHandleCancelled(h: TimerHandle): void {
+    if (h._scheduled) this._timers.cancelledCount++;
   }
 
   /** @internal Queues a drain in a microtask if the loop waits idle. */
@@ -1304,7 +1380,10 @@ export class EventLoop {
       clearTimeout(this._hostTimer);
     }
     const now = this.time();
-    const delay = Math.max(0, Math.ceil(when - now));
+    // Hosts fire a longer setTimeout at once (Node warns of an overflow):
+    // wait at most MAX_HOST_DELAY, and the drain it wakes re-arms for the
+    // rest. An infinite deadline is so re-armed forever and never falls due.
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(when - now)));
     this._hostTimerWhen = when;
     this._hostTimerTarget = now + delay;
     this._hostTimer = setTimeout(this._onHostTimerBound, delay);
@@ -1324,7 +1403,8 @@ export class EventLoop {
     const prev = runningState.loop;
     runningState.loop = this;
     this._onStack = true;
-    const sliceEnd = this.time() + this._timeSlice;
+    // The slice is real time (performance.now), also under a virtual clock.
+    const sliceEnd = performance.now() + this._timeSlice;
     let budget = SLICE_CHECK_EVERY;
     try {
       for (;;) {
@@ -1335,15 +1415,13 @@ export class EventLoop {
         }
         if (this._ready.length === 0) {
           const next = this._nextDeadline();
-          if (next === undefined) return;
-          if (next > this.time()) {
-            this._armHostTimer(next);
+          if ((next === undefined || next > this.time()) && !this._idle(next)) {
             return;
           }
         }
         if (budget <= 0) {
           budget = SLICE_CHECK_EVERY;
-          if (this.time() >= sliceEnd) {
+          if (performance.now() >= sliceEnd) {
             // Hand the thread back to the host, then continue.
             this._drainScheduled = true;
             macrotask(this._drainBound);
@@ -1391,19 +1469,29 @@ export class EventLoop {
       }
     }
     const n = ready.length;
+    // Test tool (EventLoopOptions.shuffle): one check per iteration.
+    if (this._shuffleRng !== null && n > 1) {
+      shuffleReady(ready, n, this._shuffleRng);
+    }
     if (this._debug) {
       for (let i = 0; i < n; i++) {
         const h = ready.shift();
         if (h instanceof Handle && h._cancelled) continue;
-        const t0 = this.time();
-        h._run();
-        const dt = this.time() - t0;
+        const t0 = performance.now(); // real time, also under a virtual clock
+        const run = h._runEntry;
+        run(h);
+        const dt = performance.now() - t0;
         if (dt >= this.slowCallbackDuration) {
           console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
         }
       }
     } else {
-      for (let i = 0; i < n; i++) ready.shift()._run();
+      // `run(h)`, not `h._run()`: see ReadyItem._runEntry.
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        const run = h._runEntry;
+        run(h);
+      }
     }
     return n;
   }

@@ -42,12 +42,8 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  CancelledError,
-  type Coroutine,
-  type Future,
-  PENDING,
-} from "./future.ts";
+import { CancelledError, type Coroutine } from "./future.ts";
+import { park, ParkingLot } from "./_parking_lot.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
@@ -177,11 +173,6 @@ function readMaxsize(
   return m;
 }
 
-function removeItem<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
-}
-
 /**
  * A first-in, first-out queue for tasks: asyncio's `Queue`.
  *
@@ -212,10 +203,12 @@ export class Queue<T> {
   _loop: EventLoop | null = null;
   /** @internal */
   _maxsize: number;
-  /** @internal */
-  _getters: Future<void>[] = [];
-  /** @internal */
-  _putters: Future<void>[] = [];
+  /** @internal Tasks waiting in `get` (parked: no future per wait). */
+  _getters: ParkingLot = new ParkingLot(() =>
+    this.empty() && !this._isShutdown
+  );
+  /** @internal Tasks waiting in `put`. */
+  _putters: ParkingLot = new ParkingLot(() => this.full() && !this._isShutdown);
   /** @internal */
   _unfinishedTasks = 0;
   /** @internal */
@@ -284,15 +277,9 @@ export class Queue<T> {
     return loop;
   }
 
-  /** @internal Wakes the first waiter that is not cancelled. */
-  _wakeupNext(waiters: Future<void>[]): void {
-    while (waiters.length > 0) {
-      const w = waiters.shift()!;
-      if (w._state === PENDING) {
-        w.setResult(undefined);
-        break;
-      }
-    }
+  /** @internal Wakes the first waiter (cancelled ones left the lot). */
+  _wakeupNext(waiters: ParkingLot): void {
+    waiters.unparkOne();
   }
 
   /**
@@ -399,15 +386,11 @@ export class Queue<T> {
   *put(item: T): Coroutine<void> {
     while (this.full()) {
       if (this._isShutdown) throw new QueueShutDown();
-      const putter = this._getLoop().createFuture<void>();
-      this._putters.push(putter);
+      const loop = this._getLoop();
       try {
-        yield* putter;
+        yield park(this._putters); // parks the task (see _parking_lot.ts)
       } catch (e) {
-        putter.cancel();
-        // It may already be gone (a getNowait or shutdown took it).
-        removeItem(this._putters, putter);
-        if (!this.full() && !putter.cancelled()) {
+        if (!this.full() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a get but cannot take the slot: wake the next in line.
           this._wakeupNext(this._putters);
         }
@@ -470,15 +453,11 @@ export class Queue<T> {
   *get(): Coroutine<T> {
     while (this.empty()) {
       if (this._isShutdown) throw new QueueShutDown();
-      const getter = this._getLoop().createFuture<void>();
-      this._getters.push(getter);
+      const loop = this._getLoop();
       try {
-        yield* getter;
+        yield park(this._getters); // parks the task (see _parking_lot.ts)
       } catch (e) {
-        getter.cancel();
-        // It may already be gone (a putNowait or shutdown took it).
-        removeItem(this._getters, getter);
-        if (!this.empty() && !getter.cancelled()) {
+        if (!this.empty() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a put but cannot take the item: wake the next in line.
           this._wakeupNext(this._getters);
         }
@@ -608,12 +587,8 @@ export class Queue<T> {
       if (this._unfinishedTasks === 0) this._finished.set();
     }
     // Every blocked caller re-checks and sees the shutdown.
-    const getters = this._getters;
-    this._getters = [];
-    for (const g of getters) if (g._state === PENDING) g.setResult(undefined);
-    const putters = this._putters;
-    this._putters = [];
-    for (const p of putters) if (p._state === PENDING) p.setResult(undefined);
+    this._getters.unparkAll();
+    this._putters.unparkAll();
   }
 
   /**

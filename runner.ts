@@ -32,7 +32,7 @@ import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { EventLoop } from "./loop.ts";
 import { gather, type Task } from "./task.ts";
-import { checkContextOption, Future } from "./future.ts";
+import { checkContextOption } from "./future.ts";
 import {
   badType,
   checkCoroutine,
@@ -142,13 +142,7 @@ export class Runner implements Disposable, AsyncDisposable {
     const removeSignal = installSigint(() => this.#onSigint(task));
     this.#interruptCount = 0;
     try {
-      const result = await loop.runUntilComplete(task);
-      // A pending Future returned by the main task is adopted by promise
-      // rules: it can settle only while its loop runs, so run it here.
-      if (result instanceof Future && result._loop === loop && !result.done()) {
-        return await loop.runUntilComplete(result) as T;
-      }
-      return result;
+      return await loop.runUntilComplete(task);
     } catch (e) {
       if (
         e instanceof CancelledError && this.#interruptCount > 0 &&
@@ -270,8 +264,8 @@ export class Runner implements Disposable, AsyncDisposable {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
       // Run even with no task left, as close() does: callbacks the last
-      // tasks scheduled still run.
-      loop._runSync(10_000);
+      // tasks scheduled still run (a loop closed by the user has none).
+      if (tasks.length > 0 || !loop.isClosed()) loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {
@@ -362,7 +356,8 @@ function reportShutdownFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
   for (const t of tasks) {
     if (!t.done() || t.cancelled()) continue;
     const exc = t.exception();
-    if (exc !== undefined) {
+    // `throw undefined` fails the task too: test the state, not the value.
+    if (t._failed) {
       loop.callExceptionHandler({
         message: "unhandled exception during run() shutdown",
         exception: exc,

@@ -46,6 +46,7 @@ import { PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import { allTasks, createTask, sleep, Task } from "./task.ts";
 import {
+  badType,
   checkCoroutine,
   checkFunction,
   checkInstance,
@@ -176,9 +177,7 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
  */
 export function taskFromHandle(handle: Handle): Task<unknown> | null {
   if (!(handle instanceof Handle)) {
-    throw new TypeError(
-      `taskFromHandle() expects a Handle, got ${describe(handle)}`,
-    );
+    throw badType("taskFromHandle", "handle", "a Handle", handle);
   }
   return handle._stepOf();
 }
@@ -204,6 +203,7 @@ export function taskFromHandle(handle: Handle): Task<unknown> | null {
  * ```
  */
 export function getReadyQueue(loop?: EventLoop): Handle[] {
+  optLoop("getReadyQueue", "loop", loop);
   const l = loop ?? getRunningLoop();
   const n = l._ready.length;
   const out: Handle[] = new Array(n);
@@ -633,7 +633,9 @@ export class SynchronousAbort extends Error {
 /**
  * Runs `coro` synchronously, handing each value it yields to `callback`
  * and sending back what the callback returns (a bare yield gets the resume
- * it needs when the callback returns `undefined`). An error thrown by the
+ * it needs when the callback returns `undefined`). Unlike a task, it takes
+ * a generator that yields anything (its yield type is not
+ * `Suspend`): the callback decides what each yield means. An error thrown by the
  * callback is thrown into the coroutine; a {@linkcode GeneratorExit} from
  * the callback closes the coroutine and propagates.
  *
@@ -658,7 +660,7 @@ export class SynchronousAbort extends Error {
  * ```
  */
 export function coroDrive<T>(
-  coro: Coroutine<T>,
+  coro: Generator<unknown, T, unknown>,
   callback: (yielded: unknown) => unknown,
 ): T {
   checkCoroutine("coroDrive", "coro", coro);
@@ -819,10 +821,11 @@ let lastSession = 0;
  * ```
  */
 export function driveAsync<T>(
-  coro: Coroutine<T>,
+  coro: Generator<unknown, T, unknown>,
   callback: (yielded: unknown) => unknown,
 ): T {
   if (!isCoroutine(coro)) checkCoroutine("driveAsync", "coro", coro);
+  checkFunction("driveAsync", "callback", callback);
   const id = ++lastSession;
   const token = syncDriveSession.set(id);
   activeSessions.add(id);
@@ -912,9 +915,7 @@ export function requireSyncDrive(): void {
 export function enterAsync<A extends unknown[], T, This = unknown>(
   fn: (this: This, ...args: A) => Coroutine<T>,
 ): (this: This, ...args: A) => T {
-  if (typeof fn !== "function") {
-    throw new TypeError(`enterAsync() needs a function, got ${describe(fn)}`);
-  }
+  checkFunction("enterAsync", "fn", fn);
   const wrapper = function (this: This, ...args: A): T {
     return awaitSync(fn.apply(this, args));
   };
@@ -950,9 +951,7 @@ export function enterAsync<A extends unknown[], T, This = unknown>(
 export function leaveSync<A extends unknown[], T, This = unknown>(
   fn: (this: This, ...args: A) => T,
 ): (this: This, ...args: A) => Coroutine<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`leaveSync() needs a function, got ${describe(fn)}`);
-  }
+  checkFunction("leaveSync", "fn", fn);
   // deno-lint-ignore require-yield -- finishes in one step, by design
   const wrapper = function* (this: This, ...args: A): Coroutine<T> {
     requireSyncDrive();
@@ -1008,10 +1007,10 @@ export function aiterSync<T>(
         "function";
     throw new TypeError(
       native
-        ? "aiterSync() cannot drive a native async iterable: its steps are " +
+        ? "aiterSync(): it: cannot drive a native async iterable: its steps are " +
           "Promises, which settle only after synchronous code returns; pass " +
           "an iterator whose steps are coroutines (GeneratorObjectIterator)"
-        : `aiterSync() expects an iterator with a coroutine anext() ` +
+        : `aiterSync(): it must be an iterator with a coroutine anext() ` +
           `(GeneratorObjectIterator), got ${describe(it)}`,
     );
   }

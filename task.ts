@@ -39,21 +39,29 @@ import {
   type Coroutine,
   isCoroutine,
   isGeneratorFunction,
+  type Suspend,
   WAKE,
 } from "./_coro.ts";
 import { contextState, isEntered } from "./_context_state.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle, reportCallbackError } from "./_handle.ts";
+import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import {
   FLAG_BARE,
   FLAG_MUST_CANCEL,
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
-import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
+import {
+  CANCELLED,
+  FINISHED,
+  Future,
+  PENDING,
+  runLoneCallback,
+} from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   badType,
@@ -72,7 +80,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
     typeof (x as PromiseLike<unknown>).then === "function";
 }
 
-export type { Coroutine };
+export type { Coroutine, Suspend };
 
 /** Options of {@linkcode Task} and {@linkcode createTask}. */
 export interface TaskOptions {
@@ -162,8 +170,10 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future this task waits on, if any. */
-  _futWaiter: Future<unknown> | null;
+  /** @internal The future (or parking lot) this task waits on, if any. */
+  _futWaiter: Future<unknown> | ParkingLot | null;
+  /** @internal See `ReadyItem._runEntry`. */
+  declare readonly _runEntry: RunEntry;
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -202,44 +212,12 @@ export class Task<T> extends Future<T> {
       options?.eagerStart === true && loop._onStack &&
       !(this._context instanceof Context && isEntered(this._context))
     ) {
-      this._eagerStart();
+      // The library's own eager paths run the first step once the
+      // constructor has returned (see newEagerTask).
+      if (deferEagerStep) deferredEager = this as Task<unknown>;
+      else eagerStep(this as Task<unknown>);
     } else {
       loop._pushReady(this);
-    }
-  }
-
-  /**
-   * @internal As a ready entry, a pending task runs its next step; a done
-   * one runs its lone done callback (see `Future._scheduleLone`).
-   */
-  override _run(): void {
-    if (this._state !== PENDING) {
-      super._run();
-      return;
-    }
-    // The step does not enter the task's context: with no context entered
-    // explicitly, the running task's context is the current one (see
-    // _context_state.ts). A direct call also keeps stepTask inlinable.
-    const prev = contextState.current;
-    if (prev !== null) contextState.current = null;
-    try {
-      const ctx = this._context;
-      if (ctx instanceof Context && ctx._entered) {
-        throw new Error(`cannot enter context: ${ctx} is already entered`);
-      }
-      stepTask(this as Task<unknown>);
-    } catch (e) {
-      reportCallbackError(
-        e,
-        stepTask,
-        this,
-        this.getContext(),
-        this._loop,
-        null,
-        this,
-      );
-    } finally {
-      if (prev !== null) contextState.current = prev;
     }
   }
 
@@ -296,39 +274,6 @@ export class Task<T> extends Future<T> {
   set _pendingExc(e: unknown) {
     if (e === NO_EXC && this._extra === null) return;
     this._extraFields().pendingExc = e;
-  }
-
-  /**
-   * @internal Starts eagerly a task whose first step is still the last
-   * entry of the ready queue (one a task factory made for `createTask(coro,
-   * { eagerStart: true })`), under the constructor's conditions.
-   */
-  _eagerStartQueued(): void {
-    const loop = this._loop;
-    if (
-      this._state !== PENDING || this._started || !loop._onStack ||
-      (this._context instanceof Context && isEntered(this._context))
-    ) return;
-    const i = loop._ready.lastIndexOf(this);
-    if (i < 0) return;
-    loop.readyPop(i);
-    this._eagerStart();
-  }
-
-  /** @internal Runs the first step now, with this task as the current one. */
-  _eagerStart(): void {
-    const loop = this._loop;
-    const creator = loop._currentTask;
-    loop._currentTask = null;
-    // As in _run: the step's context is the running task's (this one's).
-    const prev = contextState.current;
-    contextState.current = null;
-    try {
-      stepTask(this as Task<unknown>);
-    } finally {
-      contextState.current = prev;
-      loop._currentTask = creator;
-    }
   }
 
   /**
@@ -446,7 +391,11 @@ export class Task<T> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) return true;
+    if (waiter instanceof ParkingLot) {
+      // Parked: leave the lot and take the CancelledError at the next step.
+      waiter._removeWaiter(this as Task<unknown>);
+      this._loop._pushReady(this);
+    } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -551,6 +500,11 @@ export class Task<T> extends Future<T> {
   }
 
   /** @internal */
+  override _reportName(): string | number {
+    return this._name;
+  }
+
+  /** @internal */
   override _stateInfo(): string {
     let s = this._state === PENDING && this._numCancelsRequested > 0
       ? "cancelling"
@@ -572,6 +526,104 @@ export class Task<T> extends Future<T> {
     this._prevTask = this._nextTask = null;
   }
 }
+
+/** Runs a task's first step now, with the task as the current one. */
+function eagerStep(task: Task<unknown>): void {
+  const loop = task._loop;
+  const creator = loop._currentTask;
+  loop._currentTask = null;
+  // As in runTaskEntry: the step's context is the running task's (this one's).
+  const prev = contextState.current;
+  contextState.current = null;
+  try {
+    stepTask(task);
+  } finally {
+    contextState.current = prev;
+    loop._currentTask = creator;
+  }
+}
+
+// An eager first step run inside the constructor would have the new task as
+// the receiver of a frame an error made in that step captures, and so keep
+// the failed task alive with its error (see ReadyItem._runEntry): the
+// library's eager paths construct with the step deferred, then run it.
+let deferEagerStep = false;
+let deferredEager: Task<unknown> | null = null;
+
+/**
+ * Starts eagerly a task whose first step is still queued (one a task
+ * factory made for `createTask(coro, { eagerStart:
+ * true })`), under the constructor's conditions.
+ */
+function eagerStartQueued(task: Task<unknown>): void {
+  const loop = task._loop;
+  if (
+    task._state !== PENDING || task._started || !loop._onStack ||
+    (task._context instanceof Context && isEntered(task._context))
+  ) return;
+  // Searched from the end: a priority queue may have put it before others.
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
+  eagerStep(task);
+}
+
+/** `new Task(coro, options, loop)` with `eagerStart`, first step run after. */
+function newEagerTask(
+  coro: Coroutine<unknown>,
+  options: TaskConstructorOptions,
+  loop: EventLoop,
+): Task<unknown> {
+  deferEagerStep = true;
+  let task: Task<unknown>;
+  try {
+    task = new Task(coro, options, loop);
+  } finally {
+    deferEagerStep = false;
+  }
+  if (deferredEager === task) {
+    deferredEager = null;
+    eagerStep(task);
+  }
+  return task;
+}
+
+/**
+ * A task as a ready entry: a pending task runs its next step, a done one its
+ * lone done callback (see `Future._scheduleLone`). A plain function, not a
+ * method: see `ReadyItem._runEntry`.
+ */
+function runTaskEntry(task: Task<unknown>): void {
+  if (task._state !== PENDING) {
+    runLoneCallback(task);
+    return;
+  }
+  // The step does not enter the task's context: with no context entered
+  // explicitly, the running task's context is the current one (see
+  // _context_state.ts). A direct call also keeps stepTask inlinable.
+  const prev = contextState.current;
+  if (prev !== null) contextState.current = null;
+  try {
+    const ctx = task._context;
+    if (ctx instanceof Context && ctx._entered) {
+      throw new Error(`cannot enter context: ${ctx} is already entered`);
+    }
+    stepTask(task);
+  } catch (e) {
+    reportCallbackError(
+      e,
+      stepTask,
+      task,
+      task.getContext(),
+      task._loop,
+      null,
+      task,
+    );
+  } finally {
+    if (prev !== null) contextState.current = prev;
+  }
+}
+(Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
 
 /** One step of a task: the loop calls this through the task's handle. */
 function stepTask(task: Task<unknown>): void {
@@ -617,7 +669,11 @@ function stepTask(task: Task<unknown>): void {
       task._finish(CANCELLED); // no message: asyncio's rule
     } else {
       task._reject(e);
-      if (e instanceof KeyboardInterrupt) throw e;
+      if (e instanceof KeyboardInterrupt) {
+        // It stops the loop and reaches the caller: not lost, not reported.
+        task._retrieved();
+        throw e;
+      }
     }
     return;
   }
@@ -643,7 +699,8 @@ function stepTask(task: Task<unknown>): void {
  */
 function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
-  if (w === null || w._state === PENDING) return null;
+  // A parking lot holds no outcome: the task was woken or cancelled there.
+  if (!(w instanceof Future) || w._state === PENDING) return null;
   if (w._state === CANCELLED) return w._makeCancelledError();
   if (!w._failed) return null;
   w._retrieved();
@@ -687,6 +744,14 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     }
     return;
   }
+  if (y instanceof ParkingLot) {
+    y._park(task);
+    if (task._mustCancel && task._futWaiter === y) {
+      y._removeWaiter(task);
+      loop._pushReady(task);
+    }
+    return;
+  }
   if (isCoroutine(y) || isGeneratorFunction(y)) {
     retry(
       task,
@@ -698,10 +763,21 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     );
     return;
   }
-  retry(task, new Error(`Task got bad yield: ${describe(y)}`));
+  retry(
+    task,
+    new Error(
+      `Task got bad yield: ${describe(y)}${
+        isThenable(y)
+          ? " (a promise cannot be yielded: use `yield* fromPromise(promise)`)"
+          : ""
+      }`,
+    ),
+  );
 }
 
 taskHooks.handleYield = handleYield;
+taskHooks.newEagerTask = newEagerTask;
+taskHooks.eagerStartQueued = eagerStartQueued;
 
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
@@ -715,7 +791,8 @@ function retry(task: Task<unknown>, err: Error): void {
  * @param coro The coroutine: call the `function*` first.
  * @param options `name` and `context`.
  * @returns The task.
- * @throws {Error} `no running event loop` outside the loop.
+ * @throws {Error} `no running event loop` outside the loop (the message
+ * says how to start a task from host code: `runner.getLoop().createTask()`).
  * @throws {TypeError} `a coroutine was expected, got …`.
  *
  * @example
@@ -735,7 +812,13 @@ export function createTask<T>(
   coro: Coroutine<T>,
   options?: TaskOptions,
 ): Task<T> {
-  return getRunningLoop().createTask(coro, options);
+  const loop = runningState.loop;
+  if (loop === null) {
+    throw new Error(
+      "no running event loop: createTask() works inside a task or a loop callback; from host code (a request handler, a promise callback) hold the loop and call its createTask(), e.g. runner.getLoop().createTask(coro)",
+    );
+  }
+  return loop.createTask(coro, options);
 }
 
 /**
@@ -950,7 +1033,7 @@ export function ensureFuture<T>(
   loop?: EventLoop,
 ): Future<T> {
   optLoop("ensureFuture", "loop", loop);
-  return toFuture(x, loop ?? undefined, "ensureFuture");
+  return toFuture(x, loop ?? undefined, "ensureFuture", "x");
 }
 
 /** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
@@ -958,6 +1041,7 @@ export function toFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop: EventLoop | undefined,
   fn: string,
+  param: string,
 ): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
@@ -972,7 +1056,7 @@ export function toFuture<T>(
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `${fn}(): A Future, a coroutine or an awaitable is required, got ${
+    `${fn}(): ${param}: A Future, a coroutine or an awaitable is required, got ${
       describe(x)
     }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
@@ -1016,6 +1100,7 @@ export function fromPromise<T>(
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(promise).then(
     (v) => loop._callFromHost(resolveUnlessDone, [fut, v], ctx),
     (e) => loop._callFromHost(rejectUnlessDone, [fut, e], ctx),
@@ -1083,14 +1168,74 @@ class GatheringFuture<T> extends Future<T> {
  */
 export function gather<const A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
-  options?: GatherOptions,
+  options?: GatherOptions & { returnExceptions?: false },
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 /**
- * {@linkcode gather} over any iterable of awaitables (results untyped).
+ * {@linkcode gather} with `returnExceptions` (or options not known to leave
+ * it off): each result is the awaitable's result or the error it failed
+ * with, so `if (r instanceof Error)` narrows it. A cancelled child gives a
+ * `CancelledError`. A value thrown that is not an `Error` comes through as
+ * it was thrown (the type says `Error`: throw Errors).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in argument order.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, gather, run, sleep } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * function* fail(): Coroutine<number> {
+ *   throw new RangeError("no");
+ * }
+ * const [a, b] = await run((function* () {
+ *   return yield* gather([sleep(1, "ok"), fail()], { returnExceptions: true });
+ * })());
+ * assert.equal(a, "ok");
+ * assert.ok(b instanceof RangeError);
+ * const n: number = b instanceof Error ? -1 : b; // narrowed to number
+ * assert.equal(n, -1);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  awaitables: A,
+  options: GatherOptions,
+): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> | Error }>;
+/**
+ * {@linkcode gather} over any iterable of awaitables (a `Set`, a generator
+ * of tasks…): every result has the awaitables' result type.
  *
  * @param awaitables Futures, tasks or coroutines.
  * @param options `returnExceptions`.
  * @returns A future of the results, in iteration order.
+ *
+ * @example
+ * ```ts
+ * import { createTask, gather, run, sleep, type Task } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const r: number[] = await run((function* () {
+ *   const tasks = new Set<Task<number>>();
+ *   for (const ms of [3, 1, 2]) tasks.add(createTask(sleep(ms, ms)));
+ *   return yield* gather(tasks);
+ * })());
+ * assert.deepEqual(r, [3, 1, 2]);
+ * ```
+ */
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<AwaitedOf<A>[]>;
+/**
+ * {@linkcode gather} over any iterable of awaitables with `returnExceptions`
+ * (or options not known to leave it off): every result is a result or the
+ * error its awaitable failed with (a non-`Error` thrown value comes through
+ * as it was thrown).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in iteration order.
  *
  * @example
  * ```ts
@@ -1099,15 +1244,18 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * const delays = new Set([3, 1, 2]);
  * const r = await run((function* () {
- *   return yield* gather([...delays].map((ms) => sleep(ms, ms)));
+ *   return yield* gather(new Set([...delays].map((ms) => sleep(ms, ms))), {
+ *     returnExceptions: true,
+ *   });
  * })());
- * assert.deepEqual(r, [3, 1, 2]);
+ * const ok: number[] = r.filter((x): x is number => !(x instanceof Error));
+ * assert.deepEqual(ok, [3, 1, 2]);
  * ```
  */
-export function gather(
-  awaitables: Iterable<Awaitable<unknown>>,
-  options?: GatherOptions,
-): Future<unknown[]>;
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options: GatherOptions,
+): Future<(AwaitedOf<A> | Error)[]>;
 export function gather(
   awaitables: Iterable<Awaitable<unknown>>,
   options?: GatherOptions,
@@ -1151,12 +1299,12 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : toFuture(arg, loop, "gather"); // throws: a different loop
+        : toFuture(arg, loop, "gather", "awaitables"); // throws: another loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = toFuture(arg, loop, "gather");
+        fut = toFuture(arg, loop, "gather", "awaitables");
         coroToFut.set(arg, fut);
       }
     }

@@ -5,7 +5,8 @@
  * task; tasks made with `tg.createTask` belong to the group, and the group
  * ends only when all of them are done. The first task that fails cancels
  * its siblings and the body; every failure then surfaces together as one
- * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions)").
+ * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions): …",
+ * naming each error).
  * A `CancelledError` from outside propagates as itself, and so does a
  * `KeyboardInterrupt`.
  *
@@ -37,7 +38,7 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import { checkTaskOptions, Task, type TaskOptions } from "./task.ts";
+import { checkTaskOptions, type Task, type TaskOptions } from "./task.ts";
 import {
   checkCoroutine,
   checkFunction,
@@ -46,6 +47,7 @@ import {
 } from "./_validate.ts";
 import { type Context, copyContext } from "./context.ts";
 import { getRunningLoop } from "./_running.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
@@ -71,9 +73,13 @@ function isBaseError(e: unknown): boolean {
 
 function groupError(errors: unknown[]): AggregateError {
   const n = errors.length;
+  // Python prints the sub-exceptions with the group; a JS log line shows
+  // only the message, so it names them.
   return new AggregateError(
     errors,
-    `unhandled errors in a TaskGroup (${n} sub-exception${n === 1 ? "" : "s"})`,
+    `unhandled errors in a TaskGroup (${n} sub-exception${
+      n === 1 ? "" : "s"
+    }): ${errors.map(describe).join("; ")}`,
   );
 }
 
@@ -110,7 +116,7 @@ function groupError(errors: unknown[]): AggregateError {
  *   }
  * })());
  * assert.ok(err instanceof AggregateError);
- * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception)");
+ * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception): Error: one");
  * assert.deepEqual(err.errors.map((e) => e.message), ["one"]);
  * ```
  */
@@ -272,7 +278,10 @@ export class TaskGroup {
     if (options?.context !== undefined) opts.context = options.context;
     // An eager task runs its first step now (Python 3.12's eager_start).
     const task = this._eager
-      ? new Task(coro, { ...opts, eagerStart: true }, loop)
+      ? taskHooks.newEagerTask(coro as Coroutine<unknown>, {
+        ...opts,
+        eagerStart: true,
+      }, loop) as Task<T>
       : loop.createTask(coro, opts);
     if (task.done()) {
       // An eager task finished in its first step: account for it now.

@@ -156,13 +156,13 @@ export class Timeout {
    * ```
    */
   reschedule(when: number | null): void {
+    when = checkWhen(when, "Timeout.reschedule");
     if (this._state !== ENTERED) {
       if (this._state === CREATED) {
         throw new Error("Timeout has not been entered");
       }
       throw new Error(`Cannot change state of ${this._state} Timeout`);
     }
-    when = checkWhen(when, "Timeout.reschedule");
     this._when = when;
     if (this._handle !== null) this._handle.cancel();
     if (when === null) {

@@ -99,10 +99,10 @@ Deno.test("Token: only ContextVars make tokens", () => {
   const Ctor = Token as unknown as new (...args: unknown[]) => unknown;
   assert.throws(
     () => new Ctor(Symbol("fake"), new Context(), new ContextVar("v"), 1),
-    { message: "Tokens can only be created by ContextVars" },
+    { message: "Token(): Tokens can only be created by ContextVars" },
   );
   assert.throws(() => new Ctor(), {
-    message: "Tokens can only be created by ContextVars",
+    message: "Token(): Tokens can only be created by ContextVars",
   });
 });
 

@@ -178,11 +178,13 @@ Deno.test("get: with putters waiting, a get wakes one", async () => {
   await run((function* () {
     const q = new Queue<number>(1);
     yield* q.put(1);
-    const waiter = getRunningLoop().createFuture<void>();
-    q._putters.push(waiter);
+    const putter = createTask(q.put(2));
+    yield* sleep(0);
+    assert.equal(q._putters.length, 1);
     assert.equal(yield* q.get(), 1);
-    assert.ok(waiter.done());
-    assert.equal(waiter.result(), undefined);
+    assert.equal(q._putters.length, 0); // woken
+    yield* putter;
+    assert.equal(q.getNowait(), 2);
   })());
 });
 
