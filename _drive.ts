@@ -183,11 +183,10 @@ export function excName(e: unknown): string {
 export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
   task._started = true;
   const loop = task._loop;
-  const ready = loop._ready;
-  const n = ready.length;
   // Take back the queued first step; the task then reacts to the yield as
   // its own step would have.
-  if (n > 0 && ready.at(n - 1) === task) loop.readyPop(-1);
-  else return;
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
   taskHooks.handleYield(task, yielded);
 }

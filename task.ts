@@ -557,19 +557,20 @@ let deferEagerStep = false;
 let deferredEager: Task<unknown> | null = null;
 
 /**
- * Starts eagerly a task whose first step is still the last entry of the
- * ready queue (one a task factory made for `createTask(coro, { eagerStart:
+ * Starts eagerly a task whose first step is still queued (one a task
+ * factory made for `createTask(coro, { eagerStart:
  * true })`), under the constructor's conditions.
  */
 function eagerStartQueued(task: Task<unknown>): void {
   const loop = task._loop;
-  const n = loop._ready.length;
   if (
-    task._state !== PENDING || task._started || !loop._onStack || n === 0 ||
-    loop._ready.at(n - 1) !== task ||
+    task._state !== PENDING || task._started || !loop._onStack ||
     (task._context instanceof Context && isEntered(task._context))
   ) return;
-  loop.readyPop(-1);
+  // Searched from the end: a priority queue may have put it before others.
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
   eagerStep(task);
 }
 
