@@ -4,6 +4,7 @@
 // the booleans share one small integer.
 
 import type { CancelledError } from "./_errors.ts";
+import type { NeverRetrieved } from "./future.ts";
 
 /** Finished with an exception (kept in `_result`). */
 export const FLAG_FAILED = 1;
@@ -45,4 +46,6 @@ export class FutureExtra<T> {
   numCancelsRequested = 0;
   /** Task: an error to throw into the coroutine at the next step. */
   pendingExc: unknown = NO_EXC;
+  /** The "never retrieved" report registered while `FLAG_LOG_TRACEBACK`. */
+  neverRetrieved: NeverRetrieved | null = null;
 }

@@ -31,7 +31,8 @@ import { describe } from "./_describe.ts";
 import { CancelledError, TimeoutError } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
 import { Future } from "./future.ts";
-import { type Awaitable, ensureFuture } from "./task.ts";
+import { type Awaitable, ensureFuture, toFuture } from "./task.ts";
+import { badType, checkOptions, checkTime } from "./_validate.ts";
 import type { EventLoop } from "./loop.ts";
 import type { TimerHandle } from "./_handle.ts";
 import { timeout } from "./timeouts.ts";
@@ -71,7 +72,7 @@ export type { Awaitable, Coroutine };
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
-  const inner = ensureFuture(aw);
+  const inner = toFuture(aw, undefined, "shield", "aw");
   if (inner.done()) return inner;
   const loop = inner._loop;
   const outer = loop.createFuture<T>();
@@ -134,17 +135,12 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
  * ```
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Coroutine<T> {
-  if (ms !== null && typeof ms !== "number") {
-    throw new TypeError(
-      `waitFor() expects a timeout in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
-  }
-  if (ms !== ms) throw new RangeError("Invalid timeout: NaN (not a number)");
+  if (ms !== null) checkTime("waitFor", "ms (or null)", ms);
   if (!(aw instanceof Future) && !isCoroutine(aw)) {
     throw new TypeError(
-      `waitFor() expects a Future, a Task or a coroutine, got ${describe(aw)}${
+      `waitFor(): aw must be a Future, a Task or a coroutine, got ${
+        describe(aw)
+      }${
         isGeneratorFunction(aw) ? " (a generator function: call it first)" : ""
       }`,
     );
@@ -257,29 +253,34 @@ export function wait<T>(
     typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
     throw new TypeError(
-      `expect a list of futures, not ${typeName(fs)}`,
+      `wait(): fs: expect a list of futures, not ${typeName(fs)}`,
     );
   }
+  checkOptions("wait", options);
   const set = new Set(fs);
-  if (set.size === 0) throw new RangeError("Set of Tasks/Futures is empty.");
+  if (set.size === 0) {
+    throw new RangeError("wait(): fs: Set of Tasks/Futures is empty.");
+  }
   const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
   if (
     returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION &&
     returnWhen !== ALL_COMPLETED
   ) {
-    throw new RangeError(`Invalid return_when value: ${String(returnWhen)}`);
+    throw new (typeof returnWhen === "string" ? RangeError : TypeError)(
+      `wait(): Invalid return_when value: ${
+        typeof returnWhen === "string" ? returnWhen : describe(returnWhen)
+      } (options.returnWhen must be one of "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED")`,
+    );
   }
   const ms = checkTimeout(options?.timeout, "wait");
   for (const f of set) {
     if (isCoroutine(f)) {
       throw new TypeError(
-        "Passing coroutines is forbidden, use tasks explicitly.",
+        "wait(): fs: Passing coroutines is forbidden, use tasks explicitly.",
       );
     }
     if (!(f instanceof Future)) {
-      throw new TypeError(
-        `wait() expects futures or tasks, got ${describe(f)}`,
-      );
+      throw badType("wait", "each of fs", "a Future or a Task", f);
     }
   }
   return waitImpl(set, ms, returnWhen);
@@ -372,12 +373,17 @@ export function asCompleted<T>(
     typeof fs !== "object" ||
     typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
-    throw new TypeError(`expect an iterable of futures, not ${typeName(fs)}`);
+    throw new TypeError(
+      `asCompleted(): fs: expect an iterable of futures, not ${typeName(fs)}`,
+    );
   }
+  checkOptions("asCompleted", options);
   const ms = checkTimeout(options?.timeout, "asCompleted");
   const loop = getRunningLoop();
   const todo = new Set<Future<T>>();
-  for (const aw of new Set(fs)) todo.add(ensureFuture(aw, loop));
+  for (const aw of new Set(fs)) {
+    todo.add(toFuture(aw, loop, "asCompleted", "fs"));
+  }
   const total = todo.size;
   const queue = new DoneQueue<T>(loop);
   let handle: TimerHandle | null = null;
@@ -455,14 +461,8 @@ class DoneQueue<T> {
 
 function checkTimeout(ms: unknown, what: string): number | null {
   if (ms === undefined || ms === null) return null;
-  if (typeof ms !== "number" || ms !== ms) {
-    throw new TypeError(
-      `${what}() expects a timeout in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
-  }
-  return ms;
+  checkTime(what, "options.timeout (or null)", ms);
+  return ms as number;
 }
 
 function typeName(x: unknown): string {

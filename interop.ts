@@ -40,13 +40,19 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { copyContext } from "./context.ts";
 import { Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
+import {
+  checkFunction,
+  checkOptions,
+  checkTime,
+  optLoop,
+  optSignal,
+} from "./_validate.ts";
 
 // One controller per task, made on first use. A task's controller is
 // replaced once its cancellation was delivered or taken back (see below).
@@ -186,13 +192,9 @@ export function fromAbortable<T>(
   fn: (signal: AbortSignal) => PromiseLike<T>,
   options?: FromAbortableOptions,
 ): Future<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `fromAbortable() expects a function (signal) => promise, got ${
-        describe(fn)
-      }`,
-    );
-  }
+  checkFunction("fromAbortable", "fn", fn);
+  checkOptions("fromAbortable", options);
+  optLoop("fromAbortable", "options.loop", options?.loop);
   const controller = new AbortController();
   const fut = new AbortableFuture<T>(
     options?.loop ?? runningLoopOrThrow(),
@@ -228,6 +230,9 @@ function settle(args: [Future<unknown>, boolean, unknown]): void {
   else fut._resolve(value);
 }
 
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
 /** Options of {@linkcode delay}. */
 export interface DelayOptions {
   /** Aborting it rejects the promise with the signal's `reason`. */
@@ -259,22 +264,29 @@ export interface DelayOptions {
  * ```
  */
 export function delay(ms: number, options?: DelayOptions): Promise<void> {
-  if (typeof ms !== "number" || ms !== ms) {
-    throw new TypeError(
-      `delay() expects milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  checkTime("delay", "ms", ms);
+  checkOptions("delay", options);
+  optSignal("delay", "options.signal", options?.signal);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
+    let id: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(id);
       reject(signal!.reason);
     };
-    const id = setTimeout(() => {
+    const done = (): void => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, Math.max(0, ms));
+    };
+    // Hosts fire a longer setTimeout at once: wait in chunks, so that
+    // `delay(Infinity)` never resolves (only its signal can end it).
+    const wait = (left: number): void => {
+      id = left > MAX_HOST_DELAY
+        ? setTimeout(wait, MAX_HOST_DELAY, left - MAX_HOST_DELAY)
+        : setTimeout(done, Math.max(0, left));
+    };
+    wait(ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -49,6 +49,13 @@ import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  checkOptions,
+  checkTime,
+  optBoolean,
+  optFunction,
+  optLoop,
+} from "./_validate.ts";
 
 export type { Coroutine };
 
@@ -154,16 +161,15 @@ export interface QueueIterateOptions {
   loop?: EventLoop;
 }
 
-function readMaxsize(arg: number | QueueOptions | undefined): number {
+function readMaxsize(
+  fn: string,
+  arg: number | QueueOptions | undefined,
+): number {
+  if (typeof arg === "object") checkOptions(fn, arg, "maxsize or options");
   const m = typeof arg === "object" && arg !== null ? arg.maxsize : arg;
-  if (m === undefined) return 0;
-  if (typeof m !== "number" || m !== m) {
-    throw new TypeError(
-      `Queue maxsize must be a number (0 or less: unbounded), got ${
-        describe(m)
-      }`,
-    );
-  }
+  if (m == null) return 0;
+  // A float maxsize is fine (CPython accepts one); NaN is not.
+  checkTime(fn, typeof arg === "object" ? "options.maxsize" : "maxsize", m);
   return m;
 }
 
@@ -222,7 +228,7 @@ export class Queue<T> {
    * @throws {TypeError} When `maxsize` is not a number.
    */
   constructor(maxsize?: number | QueueOptions) {
-    this._maxsize = readMaxsize(maxsize);
+    this._maxsize = readMaxsize(new.target.name, maxsize);
     this._finished.set();
   }
 
@@ -262,7 +268,11 @@ export class Queue<T> {
     const loop = getRunningLoop();
     if (this._loop === null) this._loop = loop;
     else if (this._loop !== loop) {
-      throw new Error(`${this} is bound to a different event loop`);
+      throw new Error(
+        `${this} is bound to a different event loop${
+          this._loop.isClosed() ? " (one that is closed now)" : ""
+        }`,
+      );
     }
     return loop;
   }
@@ -567,6 +577,7 @@ export class Queue<T> {
    * ```
    */
   shutdown(immediate = false): void {
+    optBoolean("Queue.shutdown", "immediate", immediate);
     this._isShutdown = true;
     if (immediate) {
       while (!this.empty()) {
@@ -617,6 +628,8 @@ export class Queue<T> {
    * ```
    */
   iterate(options?: QueueIterateOptions): AsyncIterableIterator<T> {
+    checkOptions("Queue.iterate", options);
+    optLoop("Queue.iterate", "options.loop", options?.loop);
     return new QueueIterator(this, options?.loop ?? null);
   }
 
@@ -824,11 +837,7 @@ export class PriorityQueue<T> extends Queue<T> {
     const compare = typeof options === "object" && options !== null
       ? options.compare
       : undefined;
-    if (compare !== undefined && typeof compare !== "function") {
-      throw new TypeError(
-        `PriorityQueue compare must be a function, got ${describe(compare)}`,
-      );
-    }
+    optFunction("PriorityQueue", "options.compare", compare);
     this._compare = compare ?? defaultCompare;
   }
 

@@ -14,6 +14,8 @@
  * - `npm/tests/*.js`: tests/*.ts compiled without type checks, importing the
  *   built `../esm/*.js`, with `Deno.test` mapped onto node:test / bun:test by
  *   `npm/tests/_deno_test_shim.mjs` (scripts/node_test_shim.mjs). Not packed.
+ * - `npm/examples/*.js`: the examples tests import (node:http), compiled the
+ *   same way, importing `../esm/*.js`. Not packed.
  *
  * Where JSR is reachable, swapping back to dnt is one line: set
  * `const BUILDER = buildWithDnt;` below (untested here: JSR is unreachable).
@@ -169,6 +171,9 @@ async function runTsc(
   }
 }
 
+/** Examples that tests import on Node (built into npm/examples/, not packed). */
+const TESTED_EXAMPLES = ["examples/node_server.ts"];
+
 /** tests/*.ts (top level: tests/browser/ is the browser check's page). */
 async function testFiles(): Promise<string[]> {
   const tests: string[] = [];
@@ -227,6 +232,27 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
     rootDir: "../tests",
     outDir: "../npm/tests",
   });
+  // Examples the tests run (node:http ones): transpiled next to the tests.
+  await runTsc(".tsconfig.examples.json", TESTED_EXAMPLES, {
+    noCheck: true,
+    noResolve: true,
+    noEmitOnError: false,
+    declaration: false,
+    isolatedDeclarations: false,
+    rootDir: "../examples",
+    outDir: "../npm/examples",
+  });
+  for (const f of await walk(npmDir + "examples")) {
+    if (!f.endsWith(".js")) continue;
+    const text = await Deno.readTextFile(f);
+    await Deno.writeTextFile(
+      f,
+      text.replace(
+        /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/)/g,
+        (_m, pre: string, q: string) => `${pre}${q}../esm/`,
+      ),
+    );
+  }
   await Deno.copyFile(
     rootPath + "scripts/node_test_shim.mjs",
     npmDir + "tests/_deno_test_shim.mjs",
@@ -234,9 +260,10 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   for (const f of await walk(npmDir + "tests")) {
     if (!f.endsWith(".js")) continue;
     let text = await Deno.readTextFile(f);
-    // The library lives in ../esm/ in the build (tests import "../mod.ts").
+    // The library lives in ../esm/ in the build (tests import "../mod.ts");
+    // the tested examples in ../examples/.
     text = text.replace(
-      /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/)/g,
+      /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/|examples\/)/g,
       (_m, pre: string, q: string) => `${pre}${q}../esm/`,
     );
     if (/\bDeno\.test\b/.test(text)) {

@@ -156,7 +156,7 @@ Deno.test("float maxsize", async () => {
 
 Deno.test("maxsize must be a number", () => {
   assert.throws(() => new Queue("3" as unknown as number), TypeError);
-  assert.throws(() => new Queue(NaN), TypeError);
+  assert.throws(() => new Queue(NaN), RangeError);
   assert.equal(new Queue(-1).full(), false, "0 or less: unbounded");
 });
 
