@@ -9,8 +9,22 @@
 import { FLAG_PARKED, FLAG_WOKEN } from "./_future_bits.ts";
 import type { Task } from "./task.ts";
 
+/**
+ * What a parked task waits on (its `_futWaiter`): a lot, or the timer
+ * entry of a `sleep()`. A task's step parks the task on what its coroutine
+ * yielded; a cancel takes it out and throws at the yield.
+ */
+export abstract class Parking {
+  /** @internal Read like a future's: 0 (pending) while a task may wait. */
+  abstract get _state(): number;
+  /** @internal Parks `task`, or queues it at once when it need not wait. */
+  abstract _park(task: Task<unknown>): void;
+  /** @internal Takes `task` out without waking it; whether it was here. */
+  abstract _removeWaiter(task: Task<unknown>): boolean;
+}
+
 /** A FIFO of parked tasks with O(1) park and wake. */
-export class ParkingLot {
+export class ParkingLot extends Parking {
   /** @internal Parked tasks from `_head` on. */
   _tasks: (Task<unknown> | undefined)[] = [];
   /** @internal */
@@ -25,6 +39,7 @@ export class ParkingLot {
    * to run again at once, and re-checks).
    */
   constructor(blocked: () => boolean) {
+    super();
     this._blocked = blocked;
   }
 
@@ -102,7 +117,7 @@ export class ParkingLot {
    *
    * @returns `<ParkingLot parked=N>`.
    */
-  toString(): string {
+  override toString(): string {
     return `<ParkingLot parked=${this.length}>`;
   }
 }
