@@ -242,6 +242,7 @@ Deno.test("sleep: a Monitor's handoff wakes a task parked on a sleep, which park
 });
 
 Deno.test("sleep: closing the coroutine early cancels its timer", async () => {
+  // deno-lint-ignore require-yield
   await run((function* () {
     const loop = getRunningLoop();
     const s = sleep(1_000);
