@@ -17,12 +17,11 @@ import {
   run,
   Semaphore,
   sleep,
-  type Task,
+  Task,
   TimeoutError,
 } from "../mod.ts";
 import {
   InterruptException,
-  PosPriorityQueue,
   Priority,
   PriorityCondition,
   PriorityEventLoop,
@@ -34,6 +33,8 @@ import {
   TimeoutInterrupt,
 } from "../experimental.ts";
 import { taskIsBlocked, taskIsRunnable } from "../scheduling.ts";
+import { coroEager } from "../eager.ts";
+import { PosPriorityQueue } from "../_priority.ts";
 import { catching } from "./_util.ts";
 
 class ZeroDivisionError extends Error {}
@@ -1151,4 +1152,30 @@ Deno.test("PriorityTask: options are checked", async () => {
     );
     yield* sleep(0);
   })());
+});
+
+Deno.test("PriorityEventLoop: eager starts adopt their task wherever the queue put it", async () => {
+  const r = await runPriority((function* () {
+    const loop = getRunningLoop();
+    // A low-priority entry queued last: the new task goes ahead of it.
+    const low = new PriorityTask(sleep(0), { priority: Priority.LOW });
+    const f = coroEager((function* () {
+      yield* sleep(5);
+      return "slept";
+    })());
+    loop.setTaskFactory((l, c, o) => new Task(c, { ...o, loop: l }));
+    const log: string[] = [];
+    const t = createTask(
+      (function* () {
+        log.push("eager");
+        yield* sleep(0);
+        return "resumed";
+      })(),
+      { eagerStart: true },
+    );
+    assert.deepEqual(log, ["eager"]);
+    yield* low;
+    return [yield* f, yield* t];
+  })());
+  assert.deepEqual(r, ["slept", "resumed"]);
 });
