@@ -40,6 +40,13 @@ export class ParkingLot extends Parking {
   _head = 0;
   /** @internal Whether a task that parks now must still wait. */
   _blocked: () => boolean;
+  /**
+   * @internal Tasks this lot woke whose coroutine has not resumed yet:
+   * asyncio keeps such a waiter's done future in its list until then, and
+   * the locks count it (they call `_resumed` once per resume; the queues
+   * do not read it).
+   */
+  _woken = 0;
 
   /**
    * Makes an empty lot.
@@ -74,7 +81,20 @@ export class ParkingLot extends Parking {
     }
     task._flags |= FLAG_PARKED;
     task._futWaiter = this;
+    this._insert(task);
+  }
+
+  /**
+   * @internal Where a parking task goes: the end (FIFO). A priority lock's
+   * lot overrides it (experimental, _priority.ts).
+   */
+  _insert(task: Task<unknown>): void {
     this._tasks.push(task);
+  }
+
+  /** @internal The parked tasks in wake order (a new array). */
+  _parked(): Task<unknown>[] {
+    return this._tasks.slice(this._head) as Task<unknown>[];
   }
 
   /** Wakes the first parked task; returns whether there was one. */
@@ -93,8 +113,20 @@ export class ParkingLot extends Parking {
     }
     task._flags = (task._flags & ~FLAG_PARKED) | FLAG_WOKEN;
     task._futWaiter = null;
+    this._woken++;
     task._loop._pushReady(task);
     return true;
+  }
+
+  /**
+   * Wakes up to `n` parked tasks, in order.
+   *
+   * @returns How many were woken.
+   */
+  unparkN(n: number): number {
+    let k = 0;
+    while (k < n && this.unparkOne()) k++;
+    return k;
   }
 
   /** Wakes every parked task, in order. */
@@ -119,6 +151,18 @@ export class ParkingLot extends Parking {
   /** @internal Whether the lot woke `task` since it last parked. */
   static _woke(task: Task<unknown> | null): boolean {
     return task !== null && (task._flags & FLAG_WOKEN) !== 0;
+  }
+
+  /**
+   * @internal Called once by a primitive when the coroutine of `task` (the
+   * current task) resumes after `yield park(this)`: whether this lot woke it
+   * (it was handed the wake-up), which is then taken (`_woken` drops).
+   */
+  _resumed(task: Task<unknown> | null): boolean {
+    if (task === null || (task._flags & FLAG_WOKEN) === 0) return false;
+    task._flags &= ~FLAG_WOKEN;
+    this._woken--;
+    return true;
   }
 
   /**

@@ -11,9 +11,9 @@
 import type { Coroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { ReadyItem } from "./_handle.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import type { Context } from "./context.ts";
-import type { Future } from "./future.ts";
 import { Condition, Lock, type LockGuard } from "./locks.ts";
 import { EventLoop, type EventLoopOptions } from "./loop.ts";
 import { taskIsRunnable } from "./scheduling.ts";
@@ -551,17 +551,49 @@ export class PriorityTask<T> extends Task<T> implements PriorityObject {
 
 // ---- locks ---------------------------------------------------------------------
 
-/** Inserts `fut` into `list` by `pri`, after the waiters as urgent as it. */
-function insertByPriority(
-  list: Future<boolean>[],
-  pris: Map<Future<boolean>, number>,
-  fut: Future<boolean>,
-  pri: number,
-): void {
-  let i = list.length;
-  while (i > 0 && (pris.get(list[i - 1]) ?? 0) > pri) i--;
-  list.splice(i, 0, fut);
-  pris.set(fut, pri);
+/**
+ * A parking lot ordered by the waiting tasks' priority (lower first), FIFO
+ * among equals; `parked` hears of every task that parks.
+ */
+class PriorityLot extends ParkingLot {
+  /** The priority each parked task was placed by. */
+  _pris: Map<Task<unknown>, number> = new Map();
+  _parkedHook: (task: Task<unknown>) => void;
+  constructor(blocked: () => boolean, parked: (task: Task<unknown>) => void) {
+    super(blocked);
+    this._parkedHook = parked;
+  }
+  /** Places `task` after the parked tasks as urgent as it. */
+  _place(task: Task<unknown>): void {
+    const tasks = this._tasks;
+    const pri = priorityOf(task);
+    let i = tasks.length;
+    while (i > this._head && (this._pris.get(tasks[i - 1]!) ?? 0) > pri) i--;
+    tasks.splice(i, 0, task);
+    this._pris.set(task, pri);
+  }
+  override _insert(task: Task<unknown>): void {
+    this._place(task);
+    this._parkedHook(task);
+  }
+  override unparkOne(): boolean {
+    const first = this._tasks[this._head];
+    if (!super.unparkOne()) return false;
+    this._pris.delete(first!);
+    return true;
+  }
+  override _removeWaiter(task: Task<unknown>): boolean {
+    if (!super._removeWaiter(task)) return false;
+    this._pris.delete(task);
+    return true;
+  }
+  /** A parked task's priority changed: move it to its new place. */
+  _reposition(task: Task<unknown>): void {
+    const i = this._tasks.indexOf(task, this._head);
+    if (i < 0) return;
+    this._tasks.splice(i, 1);
+    this._place(task);
+  }
 }
 
 /**
@@ -598,10 +630,16 @@ function insertByPriority(
 export class PriorityLock extends Lock implements PriorityObject {
   /** @internal The task holding the lock. */
   _owner: Task<unknown> | null = null;
-  /** @internal Waiter → the task waiting and its priority. */
-  _pris: Map<Future<boolean>, number> = new Map();
-  /** @internal Waiter → the task waiting. */
-  _tasks: Map<Future<boolean>, Task<unknown>> = new Map();
+
+  /** Makes an unlocked lock. */
+  constructor() {
+    super();
+    this._lot = new PriorityLot(() => this._mustWait(), (task) => {
+      if (task instanceof PriorityTask) task._waitingOn = this;
+      const owner = this._owner;
+      if (owner instanceof PriorityTask) owner.propagatePriority(this);
+    });
+  }
 
   /**
    * Acquires the lock, waiting by priority.
@@ -610,7 +648,15 @@ export class PriorityLock extends Lock implements PriorityObject {
    */
   override *acquire(): Coroutine<LockGuard> {
     const task = currentTask();
-    const guard = yield* super.acquire();
+    let guard: LockGuard;
+    try {
+      guard = yield* super.acquire();
+    } finally {
+      // Out of the lot (woken, cancelled or interrupted).
+      if (task instanceof PriorityTask && task._waitingOn === this) {
+        task._waitingOn = null;
+      }
+    }
     this._owner = task;
     if (task instanceof PriorityTask) task._holding.add(this);
     return guard;
@@ -626,26 +672,6 @@ export class PriorityLock extends Lock implements PriorityObject {
     super.release();
   }
 
-  /** @internal Queues a waiter by priority and lends it to the owner. */
-  override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    const task = currentTask();
-    if (task !== null) this._tasks.set(fut, task);
-    insertByPriority(list, this._pris, fut, priorityOf(task));
-    if (task instanceof PriorityTask) task._waitingOn = this;
-    const owner = this._owner;
-    if (owner instanceof PriorityTask) owner.propagatePriority(this);
-  }
-
-  /** @internal A waiter left (woken, cancelled or interrupted). */
-  override _dequeued(fut: Future<boolean>): void {
-    const task = this._tasks.get(fut);
-    if (task instanceof PriorityTask && task._waitingOn === this) {
-      task._waitingOn = null;
-    }
-    this._tasks.delete(fut);
-    this._pris.delete(fut);
-  }
-
   /**
    * The most urgent effective priority of the waiting tasks (0 for plain
    * tasks).
@@ -654,8 +680,8 @@ export class PriorityLock extends Lock implements PriorityObject {
    */
   effectivePriority(): number | undefined {
     let p: number | undefined = undefined;
-    for (const fut of this._waiters ?? []) {
-      const q = priorityOf(this._tasks.get(fut) ?? null);
+    for (const t of this._lot._parked()) {
+      const q = priorityOf(t);
       if (p === undefined || q < p) p = q;
     }
     return p;
@@ -670,15 +696,7 @@ export class PriorityLock extends Lock implements PriorityObject {
   propagatePriority(from: unknown): void {
     const owner = this._owner;
     if (owner instanceof PriorityTask) owner.propagatePriority(this);
-    const list = this._waiters;
-    if (list === null || !(from instanceof Task)) return;
-    for (const [fut, t] of this._tasks) {
-      if (t === from) {
-        list.splice(list.indexOf(fut), 1);
-        insertByPriority(list, this._pris, fut, priorityOf(from));
-        return;
-      }
-    }
+    if (from instanceof Task) (this._lot as PriorityLot)._reposition(from);
   }
 }
 
@@ -715,9 +733,6 @@ export class PriorityLock extends Lock implements PriorityObject {
  * ```
  */
 export class PriorityCondition extends Condition {
-  /** @internal */
-  _pris: Map<Future<boolean>, number> = new Map();
-
   /**
    * Makes the condition.
    *
@@ -725,15 +740,7 @@ export class PriorityCondition extends Condition {
    */
   constructor(lock?: Lock) {
     super(lock ?? new PriorityLock());
-  }
-
-  /** @internal Queues a waiter by the waiting task's priority. */
-  override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    insertByPriority(list, this._pris, fut, priorityOf(currentTask()));
-  }
-
-  /** @internal */
-  override _dequeued(fut: Future<boolean>): void {
-    this._pris.delete(fut);
+    const lot = this._lot;
+    this._lot = new PriorityLot(() => lot._blocked(), () => {});
   }
 }

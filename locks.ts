@@ -38,8 +38,8 @@
  */
 
 import { named } from "./_errors.ts";
-import { CancelledError, type Coroutine, type Future } from "./future.ts";
-import { CANCELLED } from "./_future_bits.ts";
+import { CancelledError, type Coroutine } from "./future.ts";
+import { park, ParkingLot } from "./_parking_lot.ts";
 import { getRunningLoop } from "./_running.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";
@@ -77,16 +77,41 @@ function checkCount(fn: string, param: string, n: unknown, min = 0): void {
   }
 }
 
-function removeItem<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
-}
-
 function waitersPart(n: number): string {
   return n > 0 ? `, waiters:${n}` : "";
 }
 
 const NONE: unique symbol = Symbol("none");
+
+/** What {@linkcode waitTurn} needs of a Lock or Semaphore. */
+interface Waiting {
+  /** Its waiting tasks. */
+  _lot: ParkingLot;
+  /** Whether an acquire must wait now (taken, or others are first). */
+  _mustWait(): boolean;
+  /** The wait failed at the yield (`handed`: it had been woken). */
+  _parkFailed(e: unknown, handed: boolean): void;
+}
+
+/**
+ * The contended half of Lock's and Semaphore's acquire: parks the current
+ * task until `owner` hands it its turn (the lot woke it; returns `true`) or
+ * it finds the resource free when its park was refused (returns `false`).
+ * A failure at the yield (a cancel) goes to `owner._parkFailed`, rethrown.
+ */
+function* waitTurn(owner: Waiting, loop: EventLoop): Coroutine<boolean> {
+  const lot = owner._lot;
+  for (;;) {
+    try {
+      yield park(lot); // parks the task (see _parking_lot.ts)
+    } catch (e) {
+      owner._parkFailed(e, lot._resumed(loop._currentTask));
+      throw e;
+    }
+    if (lot._resumed(loop._currentTask)) return true;
+    if (!owner._mustWait()) return false;
+  }
+}
 
 /**
  * What `acquire()` of a {@linkcode Lock}, {@linkcode Semaphore} or
@@ -158,9 +183,21 @@ export class Event {
   /** @internal */
   _loop: EventLoop | null = null;
   /** @internal */
-  _waiters: Future<boolean>[] = [];
-  /** @internal */
   _value = false;
+  /** @internal Tasks waiting in `wait()`, in FIFO order. */
+  _lot: ParkingLot = new ParkingLot(() => {
+    if (this._early === 0) return !this._value;
+    this._early--;
+    return false;
+  });
+  /** @internal Waits in progress: parked, woken, or not parked yet. */
+  _waiting = 0;
+  /**
+   * @internal Wake-ups `set()` gave to waits not parked yet (a coroutine
+   * held by an eager driver until a task adopts it): each such wait takes
+   * one when it parks, so a set-then-clear in between is not lost.
+   */
+  _early = 0;
 
   /**
    * Whether the event is set.
@@ -199,9 +236,9 @@ export class Event {
   set(): void {
     if (this._value) return;
     this._value = true;
-    for (const fut of this._waiters) {
-      if (!fut.done()) fut.setResult(true);
-    }
+    const lot = this._lot;
+    lot.unparkAll();
+    this._early = Math.max(0, this._waiting - lot._woken);
   }
 
   /**
@@ -245,13 +282,14 @@ export class Event {
    */
   *wait(): Coroutine<true> {
     if (this._value) return true;
-    const fut = boundLoop(this).createFuture<boolean>();
-    this._waiters.push(fut);
+    const loop = boundLoop(this);
+    this._waiting++;
     try {
-      yield* fut;
+      yield park(this._lot); // parks the task (see _parking_lot.ts)
       return true;
     } finally {
-      removeItem(this._waiters, fut);
+      this._waiting--;
+      this._lot._resumed(loop._currentTask);
     }
   }
 
@@ -270,7 +308,7 @@ export class Event {
    */
   toString(): string {
     return `<Event [${this._value ? "set" : "unset"}${
-      waitersPart(this._waiters.length)
+      waitersPart(this._waiting)
     }]>`;
   }
 }
@@ -300,9 +338,26 @@ export class Lock {
   /** @internal */
   _loop: EventLoop | null = null;
   /** @internal */
-  _waiters: Future<boolean>[] | null = null;
-  /** @internal */
   _locked = false;
+  /**
+   * @internal Tasks waiting to acquire, in FIFO order (a priority lock's
+   * lot orders them by priority, experimental/_priority.ts).
+   */
+  _lot: ParkingLot = new ParkingLot(() => this._mustWait());
+
+  /**
+   * @internal How many tasks wait: parked, or woken and not resumed yet
+   * (asyncio's `len(_waiters)` without the cancelled ones, which leave the
+   * lot at once).
+   */
+  get _waiting(): number {
+    return this._lot.length + this._lot._woken;
+  }
+
+  /** @internal Whether an acquire must wait: locked, or others first (FIFO). */
+  _mustWait(): boolean {
+    return this._locked || this._waiting > 0;
+  }
 
   /**
    * Whether some task holds the lock.
@@ -344,30 +399,11 @@ export class Lock {
    * ```
    */
   *acquire(): Coroutine<LockGuard> {
-    const waiters = this._waiters;
-    if (
-      !this._locked &&
-      (waiters === null || waiters.every((w) => w._state === CANCELLED))
-    ) {
+    if (!this._mustWait()) {
       this._locked = true;
       return new Guard(this);
     }
-    const list = waiters ?? (this._waiters = []);
-    const fut = boundLoop(this).createFuture<boolean>();
-    this._enqueue(list, fut);
-    try {
-      try {
-        yield* fut;
-      } finally {
-        removeItem(list, fut);
-        this._dequeued(fut);
-      }
-    } catch (e) {
-      // Keep the invariant: if the lock is free and someone waits, the
-      // first waiter will run.
-      if (e instanceof CancelledError && !this._locked) this._wakeUpFirst();
-      throw e;
-    }
+    yield* waitTurn(this, boundLoop(this));
     this._locked = true;
     return new Guard(this);
   }
@@ -398,24 +434,16 @@ export class Lock {
     this._wakeUpFirst();
   }
 
-  /**
-   * @internal Where a new waiter goes: the end (a priority lock orders by
-   * priority, experimental/_priority.ts).
-   */
-  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    list.push(fut);
+  /** @internal See {@linkcode Waiting}. */
+  _parkFailed(e: unknown, _handed: boolean): void {
+    // Keep the invariant: if the lock is free and someone waits, the first
+    // waiter will run.
+    if (e instanceof CancelledError && !this._locked) this._wakeUpFirst();
   }
 
-  /** @internal A waiter left the list (a hook for priority locks). */
-  _dequeued(_fut: Future<boolean>): void {}
-
-  /** @internal */
+  /** @internal Hands the lock to the first parked task, unless handed already. */
   _wakeUpFirst(): void {
-    const waiters = this._waiters;
-    if (waiters === null || waiters.length === 0) return;
-    const fut = waiters[0];
-    // A done future is already set to wake up.
-    if (!fut.done()) fut.setResult(true);
+    if (this._lot._woken === 0) this._lot.unparkOne();
   }
 
   /**
@@ -433,7 +461,7 @@ export class Lock {
    */
   toString(): string {
     return `<Lock [${this._locked ? "locked" : "unlocked"}${
-      waitersPart(this._waiters?.length ?? 0)
+      waitersPart(this._waiting)
     }]>`;
   }
 }
@@ -474,8 +502,19 @@ export class Condition {
   _loop: EventLoop | null = null;
   /** @internal */
   _lock: Lock;
-  /** @internal */
-  _waiters: Future<boolean>[] = [];
+  /** @internal Tasks waiting for a notification, in FIFO order. */
+  _lot: ParkingLot = new ParkingLot(() => {
+    if (this._early === 0) return true;
+    this._early--;
+    return false;
+  });
+  /** @internal Waits in progress: parked, notified, or not parked yet. */
+  _waiting = 0;
+  /**
+   * @internal Notifications given to waits not parked yet (a coroutine held
+   * by an eager driver until a task adopts it), taken when they park.
+   */
+  _early = 0;
 
   /**
    * Makes a condition over `lock` (a new {@linkcode Lock} by default).
@@ -590,15 +629,14 @@ export class Condition {
     this.release();
     try {
       let failure: unknown = NONE;
-      const fut = loop.createFuture<boolean>();
-      this._enqueue(this._waiters, fut);
+      this._waiting++;
       try {
-        yield* fut;
+        yield park(this._lot); // parks the task (see _parking_lot.ts)
       } catch (e) {
         failure = e;
       } finally {
-        removeItem(this._waiters, fut);
-        this._dequeued(fut);
+        this._waiting--;
+        this._lot._resumed(loop._currentTask);
       }
       // Take the lock back even when cancelled; only a CancelledError is
       // retried (the latest one wins), anything else is fatal and must not
@@ -692,26 +730,14 @@ export class Condition {
   }
 
   /**
-   * @internal Where a new waiter goes: the end (a priority condition orders
-   * by priority, experimental/_priority.ts).
+   * @internal Wakes up to `n` waiters, in order; notifications beyond the
+   * parked ones go to waits not parked yet, if any (see `_early`).
    */
-  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    list.push(fut);
-  }
-
-  /** @internal A waiter left the list (a hook for priority conditions). */
-  _dequeued(_fut: Future<boolean>): void {}
-
-  /** @internal */
   _notify(n: number): void {
-    let idx = 0;
-    for (const fut of this._waiters) {
-      if (idx >= n) break;
-      if (!fut.done()) {
-        idx++;
-        fut.setResult(false);
-      }
-    }
+    const lot = this._lot;
+    const k = lot.unparkN(n);
+    const unparked = this._waiting - lot.length - lot._woken - this._early;
+    if (k < n && unparked > 0) this._early += Math.min(n - k, unparked);
   }
 
   /**
@@ -744,7 +770,7 @@ export class Condition {
    * ```
    */
   notifyAll(): void {
-    this.notify(this._waiters.length);
+    this.notify(this._waiting);
   }
 
   /**
@@ -762,7 +788,7 @@ export class Condition {
    */
   toString(): string {
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${
-      waitersPart(this._waiters.length)
+      waitersPart(this._waiting)
     }]>`;
   }
 }
@@ -797,9 +823,9 @@ export class Semaphore {
   /** @internal */
   _loop: EventLoop | null = null;
   /** @internal */
-  _waiters: Future<boolean>[] | null = null;
-  /** @internal */
   _value: number;
+  /** @internal Tasks waiting for a slot, in FIFO order. */
+  _lot: ParkingLot = new ParkingLot(() => this.locked());
 
   /**
    * Makes a semaphore with `value` free slots.
@@ -831,9 +857,7 @@ export class Semaphore {
    * ```
    */
   locked(): boolean {
-    return this._value === 0 ||
-      (this._waiters !== null &&
-        this._waiters.some((w) => w._state !== CANCELLED));
+    return this._value === 0 || this._waiting > 0;
   }
 
   /**
@@ -863,24 +887,10 @@ export class Semaphore {
       this._value--;
       return new Guard(this);
     }
-    const list = this._waiters ?? (this._waiters = []);
-    const fut = boundLoop(this).createFuture<boolean>();
-    list.push(fut);
+    const loop = boundLoop(this);
     try {
-      try {
-        yield* fut;
-      } finally {
-        removeItem(list, fut);
-      }
-    } catch (e) {
-      if (
-        e instanceof CancelledError && fut.done() && !fut.cancelled()
-      ) {
-        // We were given a slot but will not take it: undo the bookkeeping
-        // so the loop below passes it to someone else.
-        this._value++;
-      }
-      throw e;
+      // Handed a slot by release() (which counted it), or found one free.
+      if (!(yield* waitTurn(this, loop))) this._value--;
     } finally {
       // Newcomers may have queued behind us (FIFO); wake as many as fit.
       while (this._value > 0) {
@@ -908,18 +918,28 @@ export class Semaphore {
     this._wakeUpNext();
   }
 
-  /** @internal Wakes the first waiter that is not done; false if none. */
+  /** @internal Hands a slot to the first parked task; false if none. */
   _wakeUpNext(): boolean {
-    const waiters = this._waiters;
-    if (waiters === null) return false;
-    for (const fut of waiters) {
-      if (!fut.done()) {
-        this._value--;
-        fut.setResult(true);
-        return true;
-      }
-    }
-    return false;
+    if (!this._lot.unparkOne()) return false;
+    this._value--;
+    return true;
+  }
+
+  /** @internal See {@linkcode Waiting}: whether an acquire must wait. */
+  _mustWait(): boolean {
+    return this.locked();
+  }
+
+  /** @internal See {@linkcode Waiting}. */
+  _parkFailed(e: unknown, handed: boolean): void {
+    // Given a slot but not taking it: undo the bookkeeping, so that the
+    // wake-up loop of acquire() passes it on.
+    if (handed && e instanceof CancelledError) this._value++;
+  }
+
+  /** @internal Parked, or woken and not resumed yet. */
+  get _waiting(): number {
+    return this._lot.length + this._lot._woken;
   }
 
   /** @internal */
@@ -942,9 +962,7 @@ export class Semaphore {
    */
   toString(): string {
     const extra = this.locked() ? "locked" : `unlocked, value:${this._value}`;
-    return `<${this._kind()} [${extra}${
-      waitersPart(this._waiters?.length ?? 0)
-    }]>`;
+    return `<${this._kind()} [${extra}${waitersPart(this._waiting)}]>`;
   }
 }
 

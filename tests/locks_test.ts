@@ -17,6 +17,7 @@ import {
   TimeoutError,
 } from "../mod.ts";
 import { waitFor } from "../combinators.ts";
+import { CoroStart } from "../eager.ts";
 import { taskGroup } from "../taskgroup.ts";
 import {
   Barrier,
@@ -117,7 +118,7 @@ Deno.test("Lock: acquire_cancel leaves no waiter", async () => {
     const task = createTask(lock.acquire());
     getRunningLoop().callSoon(() => task.cancel());
     yield* expectCancelled(task);
-    assert.equal(lock._waiters!.length, 0);
+    assert.equal(lock._waiting, 0);
   })());
 });
 
@@ -139,13 +140,16 @@ Deno.test("Lock: cancel_race (B cancelled as A releases: C gets it)", async () =
     assert.ok(lock.locked());
     const tb = createTask(lockit(null));
     yield* sleep(0);
-    assert.equal(lock._waiters!.length, 1);
+    assert.equal(lock._waiting, 1);
     const tc = createTask(lockit(null));
     yield* sleep(0);
-    assert.equal(lock._waiters!.length, 2);
+    assert.equal(lock._waiting, 2);
     fa.setResult();
     tb.cancel();
-    assert.ok(lock._waiters![0].cancelled());
+    // The cancelled waiter left the queue at once (asyncio keeps its
+    // cancelled future there until B runs): only C still waits.
+    assert.equal(lock._waiting, 1);
+    assert.equal(lock._lot._parked()[0], tc);
     yield* sleep(0);
     assert.equal(lock.locked(), false);
     assert.ok(ta.done());
@@ -190,7 +194,7 @@ Deno.test("Lock: finished_waiter_cancelled (the next waiter is woken)", async ()
     assert.ok(lock.locked());
     const tb = createTask(lock.acquire());
     yield* sleep(0);
-    assert.equal(lock._waiters!.length, 1);
+    assert.equal(lock._waiting, 1);
     const tc = createTask(lock.acquire());
     tb.cancel();
     lock.release();
@@ -336,7 +340,7 @@ Deno.test("Event: wait_cancel leaves no waiter", async () => {
     const w = createTask(ev.wait());
     getRunningLoop().callSoon(() => w.cancel());
     yield* expectCancelled(w);
-    assert.equal(ev._waiters.length, 0);
+    assert.equal(ev._waiting, 0);
   })());
 });
 
@@ -364,10 +368,10 @@ Deno.test("Event: clear_with_waiters (a set-then-clear still wakes)", async () =
     assert.equal(ev.isSet(), false);
     ev.set();
     ev.set();
-    assert.equal(ev._waiters.length, 1);
+    assert.equal(ev._waiting, 1);
     yield* sleep(0);
     assert.deepEqual(result, [1]);
-    assert.equal(ev._waiters.length, 0);
+    assert.equal(ev._waiting, 0);
     assert.ok(t.done());
     assert.equal(t.result(), true);
   })());
@@ -425,7 +429,7 @@ Deno.test("Condition: wait_cancel retakes the lock", async () => {
     const w = createTask(cond.wait());
     getRunningLoop().callSoon(() => w.cancel());
     yield* expectCancelled(w);
-    assert.equal(cond._waiters.length, 0);
+    assert.equal(cond._waiting, 0);
     assert.ok(cond.locked());
   })());
 });
@@ -807,7 +811,7 @@ Deno.test("Semaphore: acquire with racing tasks", async () => {
     yield* sleep(0);
     assert.deepEqual(result, [1]);
     assert.ok(sem.locked());
-    assert.equal(sem._waiters!.length, 2);
+    assert.equal(sem._waiting, 2);
     assert.equal(sem._value, 0);
     const t4 = createTask(c(4));
     sem.release();
@@ -817,7 +821,7 @@ Deno.test("Semaphore: acquire with racing tasks", async () => {
     assert.equal(sem._value, 0);
     assert.equal(result.length, 3);
     assert.ok(sem.locked());
-    assert.equal(sem._waiters!.length, 1);
+    assert.equal(sem._waiting, 1);
     assert.equal(t1.result(), true);
     const race = [t2, t3, t4];
     assert.equal(race.filter((t) => t.done() && t.result()).length, 2);
@@ -833,7 +837,7 @@ Deno.test("Semaphore: acquire_cancel", async () => {
     const a = createTask(sem.acquire());
     getRunningLoop().callSoon(() => a.cancel());
     yield* expectCancelled(a);
-    assert.ok(sem._waiters!.every((w) => w.done()));
+    assert.equal(sem._lot.length, 0); // the cancelled waiter left the queue
   })());
 });
 
@@ -1022,7 +1026,7 @@ Deno.test("Semaphore: acquire_fifo_order_4 (a woken task wakes those queued behi
     })());
     yield* sleep(0);
     assert.equal(sem._value, 2);
-    assert.equal(sem._waiters!.length, 3);
+    assert.equal(sem._waiting, 3);
     yield* sleep(0);
     yield* gather([t1, t2, t3, t4!]);
   })());
@@ -1310,4 +1314,55 @@ Deno.test("Barrier: abort and reset", async () => {
   assert.equal(results1.length, 0);
   assert.equal(results2.length, N - 1);
   assert.equal(results3.length, N);
+});
+
+// ------------------------------------------------ waits held by an eager driver
+
+// A coroutine started by CoroStart yields the parking lot before any task
+// parks on it; a wake-up given in between must reach it once a task adopts it.
+
+Deno.test("Event: a set-then-clear before an eager wait is adopted still wakes it", async () => {
+  const ev = new Event();
+  const r = await run((function* () {
+    const cs = new CoroStart(ev.wait());
+    assert.equal(cs.done(), false);
+    ev.set();
+    ev.clear();
+    return yield* createTask(cs.asCoroutine());
+  })());
+  assert.equal(r, true);
+  assert.equal(ev._waiting, 0);
+});
+
+Deno.test("Condition: a notify before an eager wait is adopted is not lost", async () => {
+  const cond = new Condition();
+  const r = await run((function* () {
+    yield* cond.acquire();
+    const cs = new CoroStart(cond.wait()); // releases the lock, yields
+    assert.equal(cs.done(), false);
+    assert.equal(cond.locked(), false);
+    yield* cond.acquire();
+    cond.notify();
+    cond.release();
+    const got = yield* createTask(cs.asCoroutine());
+    assert.ok(cond.locked()); // taken back by the wait
+    cond.release();
+    return got;
+  })());
+  assert.equal(r, true);
+  assert.equal(cond._waiting, 0);
+});
+
+Deno.test("Lock: an eager acquire adopted after the lock was released takes it", async () => {
+  const lock = new Lock();
+  await run((function* () {
+    yield* lock.acquire();
+    const cs = new CoroStart(lock.acquire()); // must wait: yields the lot
+    assert.equal(cs.done(), false);
+    lock.release();
+    const guard = yield* createTask(cs.asCoroutine());
+    assert.ok(lock.locked());
+    guard.release();
+    assert.ok(!lock.locked());
+  })());
 });
