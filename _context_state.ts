@@ -7,14 +7,9 @@
 // context of the task whose step is running, found through the running loop.
 // A task switch then costs no context bookkeeping at all.
 
-import type { EventLoop } from "./loop.ts";
-import type { Task } from "./task.ts";
-import { runningState } from "./_running.ts";
+import { type ContextSlot, runningState, type TaskCore } from "./_events.ts";
 
-/** The fields of a Context that entering and leaving touch. */
-export interface ContextSlot {
-  _entered: boolean;
-}
+export type { ContextSlot };
 
 /**
  * The context entered explicitly (by `Context.run` or a callback), or `null`
@@ -34,8 +29,8 @@ export const contextState: {
 };
 
 /** The task whose step is running, if any. */
-export function runningTask(): Task<unknown> | null {
-  const loop: EventLoop | null = runningState.loop;
+export function runningTask(): TaskCore | null {
+  const loop = runningState.loop;
   return loop === null ? null : loop._currentTask;
 }
 

@@ -53,12 +53,11 @@ export type Coroutine<T> = Generator<Suspend, T, unknown>;
  */
 export type AnyCoroutine<T> = Generator<unknown, T, unknown>;
 
-/**
- * What a driver sends into a coroutine that last yielded `undefined` (a bare
- * yield, as `sleep(0)` does), so that the shared `sleep(0)` iterator knows it
- * is being resumed rather than started. Every other resume sends `undefined`.
- */
-export const WAKE: unique symbol = Symbol("@x/runner wake");
+/** Whether `x` is a thenable (a promise, or anything with `then`). */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === "object" || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function";
+}
 
 /** Whether `x` is a generator object (what `function*` returns). */
 export function isCoroutine(x: unknown): x is AnyCoroutine<unknown> {

@@ -3,13 +3,21 @@
 // closing it the Python way, and letting a Task adopt a started coroutine.
 
 import { named } from "./_errors.ts";
-import { taskHooks } from "./_task_hooks.ts";
+import {
+  coroStates,
+  coroTasks,
+  DONE,
+  NEW,
+  rememberCoroTask,
+  RUNNING,
+  SUSPENDED,
+} from "./_yield.ts";
 import { enterContext, exitContext } from "./_context_state.ts";
 import type { AnyCoroutine } from "./_coro.ts";
-import { runningState } from "./_running.ts";
+import { runningState } from "./_events.ts";
 import type { Context } from "./context.ts";
-import { FLAG_CORO_TASK, PENDING } from "./_future_bits.ts";
-import type { Task } from "./task.ts";
+import { PENDING } from "./_future_bits.ts";
+import { Task } from "./task.ts";
 
 /**
  * Thrown into a coroutine to close it, as Python's `coroutine.close()` does.
@@ -49,36 +57,16 @@ export class GeneratorExit extends Error {
   }
 }
 
-// What our drivers know about a coroutine. JS generators expose no state, so
-// only what our own drivers stepped (or found among the loop's tasks) is known.
-export const NEW = 0;
-export const RUNNING = 1;
-export const SUSPENDED = 2;
-export const DONE = 3;
-
-/** @internal coroutine → state, written by the drivers in this package. */
-export const coroStates: WeakMap<object, number> = new WeakMap();
-/**
- * @internal coroutine → the pending task driving it (cached at query time,
- * or set when a task adopts a started coroutine). Set only through
- * {@linkcode rememberCoroTask}: the entry is dropped when the task is done,
- * since a live coroutine would keep its task alive here (an error the
- * coroutine threw keeps the coroutine, and that error is kept for the
- * task's "never retrieved" report).
- */
-export const coroTasks: WeakMap<object, Task<unknown>> = new WeakMap();
-
-/** @internal Records that `task` drives `coro` (see `coroTasks`). */
-export function rememberCoroTask(coro: object, task: Task<unknown>): void {
-  coroTasks.set(coro, task);
-  task._flags |= FLAG_CORO_TASK;
-}
-
-/** @internal `task` is done: its coroutine is done, the entry goes. */
-export function forgetCoroTask(task: Task<unknown>): void {
-  coroTasks.delete(task._coro);
-  coroStates.set(task._coro, DONE);
-}
+// The coroutine state tables live with the yield protocol (_yield.ts).
+export {
+  coroStates,
+  coroTasks,
+  DONE,
+  NEW,
+  rememberCoroTask,
+  RUNNING,
+  SUSPENDED,
+};
 
 /** The state of `coro` as far as this package can tell. */
 export function coroStateOf(coro: object): number {
@@ -100,7 +88,7 @@ export function coroStateOf(coro: object): number {
   if (task !== undefined && task._coro === coro) {
     if (task._state !== PENDING) return DONE;
     if (task._loop._currentTask === task) return RUNNING;
-    if (s === SUSPENDED || taskStarted(task)) return SUSPENDED;
+    if (s === SUSPENDED || taskStarted(task as Task<unknown>)) return SUSPENDED;
     return NEW;
   }
   return s ?? NEW;
@@ -182,5 +170,5 @@ export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
   const i = loop._ready.lastIndexOf(task);
   if (i < 0) return;
   loop.readyPop(i);
-  taskHooks.handleYield(task, yielded);
+  Task._handleYield(task, yielded);
 }

@@ -4,7 +4,7 @@
 // the booleans share one small integer.
 
 import type { CancelledError } from "./_errors.ts";
-import type { NeverRetrieved } from "./future.ts";
+import type { NeverRetrieved } from "./_events.ts";
 
 /** A future's states (asyncio's `_PENDING`, `_CANCELLED`, `_FINISHED`). */
 export const PENDING = 0;

@@ -9,39 +9,18 @@ import { enterContext, exitContext } from "./_context_state.ts";
 import { KeyboardInterrupt } from "./_errors.ts";
 import { sourceTracebacks } from "./_debug_info.ts";
 import type { Context } from "./context.ts";
-import type { EventLoop } from "./loop.ts";
-import type { Task } from "./task.ts";
+import type {
+  HandleCallback,
+  LoopCore,
+  ReadyItem,
+  RunEntry,
+  TaskCore,
+} from "./_events.ts";
+
+export type { HandleCallback, ReadyItem, RunEntry };
 
 /** What a cancelled handle's callback was (debug mode, for messages). */
 const cancelledReprs = new WeakMap<Handle, string>();
-
-/**
- * @internal An entry of the ready queue: a {@linkcode Handle}, a pending
- * task (its next step) or a done future (its lone internal done callback).
- */
-export interface ReadyItem {
-  /**
-   * Runs the entry (a cancelled handle does nothing). The loop calls it as
-   * a plain function, `run(entry)`, never as `entry._run()`: V8 keeps the
-   * receiver of every frame an Error captures, so a method call would let
-   * an error made in a task's step keep that task (or the handle and its
-   * argument) alive for as long as the error lives, and the error of a
-   * failed task is kept for its "never retrieved" report.
-   */
-  readonly _runEntry: RunEntry;
-  /** The task whose step this entry is, or `null`. */
-  _stepOf(): Task<unknown> | null;
-  /** A handle that stands for the entry from now on (itself for a handle). */
-  _toHandle(): Handle;
-}
-
-/** @internal How the loop runs a ready entry: see `ReadyItem._runEntry`. */
-// deno-lint-ignore no-explicit-any
-export type RunEntry = (entry: any) => void;
-
-/** A callback as the loop stores it: one argument, so no closure is needed. */
-// deno-lint-ignore no-explicit-any
-export type HandleCallback = (arg: any) => void;
 
 /**
  * A callback scheduled with `callSoon` (or a task's next step): it can be
@@ -63,7 +42,7 @@ export type HandleCallback = (arg: any) => void;
  * loop.close();
  * ```
  */
-export class Handle implements Disposable {
+export class Handle implements Disposable, ReadyItem {
   /** @internal */
   _callback: HandleCallback | null;
   /** @internal */
@@ -71,11 +50,11 @@ export class Handle implements Disposable {
   /** @internal */
   _context: Context;
   /** @internal */
-  _loop: EventLoop;
+  _loop: LoopCore;
   /** @internal */
   _cancelled: boolean;
   /** @internal The task this handle steps, for the scheduling helpers. */
-  _task: Task<unknown> | null;
+  _task: TaskCore | null;
   /** @internal */
   declare readonly _runEntry: RunEntry;
 
@@ -92,8 +71,8 @@ export class Handle implements Disposable {
     callback: HandleCallback,
     arg: unknown,
     context: Context,
-    loop: EventLoop,
-    task: Task<unknown> | null,
+    loop: LoopCore,
+    task: TaskCore | null,
   ) {
     this._callback = callback;
     this._arg = arg;
@@ -224,7 +203,7 @@ export class Handle implements Disposable {
   }
 
   /** @internal */
-  _stepOf(): Task<unknown> | null {
+  _stepOf(): TaskCore | null {
     return this._cancelled ? null : this._task;
   }
 
@@ -266,9 +245,9 @@ export function reportCallbackError(
   callback: HandleCallback,
   arg: unknown,
   context: Context,
-  loop: EventLoop,
+  loop: LoopCore,
   handle: Handle | null,
-  task: Task<unknown> | null,
+  task: TaskCore | null,
 ): void {
   if (e instanceof KeyboardInterrupt) throw e;
   const h = handle ?? new Handle(callback, arg, context, loop, task);
@@ -318,7 +297,7 @@ export class TimerHandle extends Handle {
     callback: HandleCallback,
     arg: unknown,
     context: Context,
-    loop: EventLoop,
+    loop: LoopCore,
     when: number,
     seq: number,
   ) {

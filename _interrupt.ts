@@ -6,7 +6,7 @@
 import { type Coroutine, isGeneratorFunction } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, named, TimeoutError } from "./_errors.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop } from "./_events.ts";
 import { CANCELLED, PENDING } from "./_future_bits.ts";
 import { readyFind, taskSwitch } from "./scheduling.ts";
 import { currentTask, sleep, Task } from "./task.ts";

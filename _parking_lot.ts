@@ -8,7 +8,7 @@
 
 import { FLAG_PARKED, FLAG_WOKEN } from "./_future_bits.ts";
 import type { Suspend } from "./_coro.ts";
-import type { Task } from "./task.ts";
+import type { TaskCore } from "./_events.ts";
 
 /**
  * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
@@ -27,15 +27,15 @@ export abstract class Parking {
   /** @internal Read like a future's: 0 (pending) while a task may wait. */
   abstract get _state(): number;
   /** @internal Parks `task`, or queues it at once when it need not wait. */
-  abstract _park(task: Task<unknown>): void;
+  abstract _park(task: TaskCore): void;
   /** @internal Takes `task` out without waking it; whether it was here. */
-  abstract _removeWaiter(task: Task<unknown>): boolean;
+  abstract _removeWaiter(task: TaskCore): boolean;
 }
 
 /** A FIFO of parked tasks with O(1) park and wake. */
 export class ParkingLot extends Parking {
   /** @internal Parked tasks from `_head` on. */
-  _tasks: (Task<unknown> | undefined)[] = [];
+  _tasks: (TaskCore | undefined)[] = [];
   /** @internal */
   _head = 0;
   /** @internal Whether a task that parks now must still wait. */
@@ -73,7 +73,7 @@ export class ParkingLot extends Parking {
    * @internal The task's step saw its coroutine yield this lot: park it,
    * or queue it again when the condition no longer holds.
    */
-  _park(task: Task<unknown>): void {
+  _park(task: TaskCore): void {
     task._flags &= ~FLAG_WOKEN;
     if (!this._blocked()) {
       task._loop._pushReady(task);
@@ -88,20 +88,20 @@ export class ParkingLot extends Parking {
    * @internal Where a parking task goes: the end (FIFO). A priority lock's
    * lot overrides it (experimental, _priority.ts).
    */
-  _insert(task: Task<unknown>): void {
+  _insert(task: TaskCore): void {
     this._tasks.push(task);
   }
 
   /** @internal The parked tasks in wake order (a new array). */
-  _parked(): Task<unknown>[] {
-    return this._tasks.slice(this._head) as Task<unknown>[];
+  _parked(): TaskCore[] {
+    return this._tasks.slice(this._head) as TaskCore[];
   }
 
   /** Wakes the first parked task; returns whether there was one. */
   unparkOne(): boolean {
     const tasks = this._tasks;
     if (this._head >= tasks.length) return false;
-    const task = tasks[this._head] as Task<unknown>;
+    const task = tasks[this._head] as TaskCore;
     tasks[this._head] = undefined;
     this._head++;
     if (this._head === tasks.length) {
@@ -138,7 +138,7 @@ export class ParkingLot extends Parking {
    * @internal Takes a parked task out without waking it (a cancel, or a
    * Monitor handing its driver a value); returns whether it was here.
    */
-  _removeWaiter(task: Task<unknown>): boolean {
+  _removeWaiter(task: TaskCore): boolean {
     const tasks = this._tasks;
     const i = tasks.indexOf(task, this._head);
     if (i < 0) return false;
@@ -149,7 +149,7 @@ export class ParkingLot extends Parking {
   }
 
   /** @internal Whether the lot woke `task` since it last parked. */
-  static _woke(task: Task<unknown> | null): boolean {
+  static _woke(task: TaskCore | null): boolean {
     return task !== null && (task._flags & FLAG_WOKEN) !== 0;
   }
 
@@ -158,7 +158,7 @@ export class ParkingLot extends Parking {
    * current task) resumes after `yield park(this)`: whether this lot woke it
    * (it was handed the wake-up), which is then taken (`_woken` drops).
    */
-  _resumed(task: Task<unknown> | null): boolean {
+  _resumed(task: TaskCore | null): boolean {
     if (task === null || (task._flags & FLAG_WOKEN) === 0) return false;
     task._flags &= ~FLAG_WOKEN;
     this._woken--;

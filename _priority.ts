@@ -10,7 +10,7 @@
 
 import type { Coroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
-import type { ReadyItem } from "./_handle.ts";
+import type { ReadyItem, TaskCore } from "./_events.ts";
 import { ParkingLot } from "./_parking_lot.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import type { Context } from "./context.ts";
@@ -307,7 +307,7 @@ export class PosPriorityQueue<T> {
 /** The loop's ready queue, ordered by the effective priority of its tasks. */
 class PriorityReadyQueue extends ReadyQueue {
   _pq: PosPriorityQueue<ReadyItem> = new PosPriorityQueue((item) =>
-    priorityOf(item._stepOf())
+    priorityOf(item._stepOf() as Task<unknown> | null)
   );
 
   override get length(): number {
@@ -557,22 +557,22 @@ export class PriorityTask<T> extends Task<T> implements PriorityObject {
  */
 class PriorityLot extends ParkingLot {
   /** The priority each parked task was placed by. */
-  _pris: Map<Task<unknown>, number> = new Map();
-  _parkedHook: (task: Task<unknown>) => void;
-  constructor(blocked: () => boolean, parked: (task: Task<unknown>) => void) {
+  _pris: Map<TaskCore, number> = new Map();
+  _parkedHook: (task: TaskCore) => void;
+  constructor(blocked: () => boolean, parked: (task: TaskCore) => void) {
     super(blocked);
     this._parkedHook = parked;
   }
   /** Places `task` after the parked tasks as urgent as it. */
-  _place(task: Task<unknown>): void {
+  _place(task: TaskCore): void {
     const tasks = this._tasks;
-    const pri = priorityOf(task);
+    const pri = priorityOf(task as Task<unknown>);
     let i = tasks.length;
     while (i > this._head && (this._pris.get(tasks[i - 1]!) ?? 0) > pri) i--;
     tasks.splice(i, 0, task);
     this._pris.set(task, pri);
   }
-  override _insert(task: Task<unknown>): void {
+  override _insert(task: TaskCore): void {
     this._place(task);
     this._parkedHook(task);
   }
@@ -582,13 +582,13 @@ class PriorityLot extends ParkingLot {
     this._pris.delete(first!);
     return true;
   }
-  override _removeWaiter(task: Task<unknown>): boolean {
+  override _removeWaiter(task: TaskCore): boolean {
     if (!super._removeWaiter(task)) return false;
     this._pris.delete(task);
     return true;
   }
   /** A parked task's priority changed: move it to its new place. */
-  _reposition(task: Task<unknown>): void {
+  _reposition(task: TaskCore): void {
     const i = this._tasks.indexOf(task, this._head);
     if (i < 0) return;
     this._tasks.splice(i, 1);
@@ -681,7 +681,7 @@ export class PriorityLock extends Lock implements PriorityObject {
   effectivePriority(): number | undefined {
     let p: number | undefined = undefined;
     for (const t of this._lot._parked()) {
-      const q = priorityOf(t);
+      const q = priorityOf(t as Task<unknown>);
       if (p === undefined || q < p) p = q;
     }
     return p;

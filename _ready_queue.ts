@@ -5,7 +5,7 @@
 // and are rare. PriorityEventLoop (_priority.ts) swaps in a subclass that
 // orders by priority: every method here is its seam.
 
-import type { ReadyItem } from "./_handle.ts";
+import type { ReadyItem } from "./_events.ts";
 
 /** A FIFO of ready entries with list-style access by position. */
 export class ReadyQueue {

@@ -1,7 +1,7 @@
 // The loop's one timer heap: a binary min-heap ordered by deadline, then by
 // scheduling order, so equal deadlines run in the order they were set.
 
-import type { ReadyItem } from "./_handle.ts";
+import type { ReadyItem } from "./_events.ts";
 
 /**
  * What the heap holds: a `TimerEntry`, or the timer entry of a sleeping

@@ -29,7 +29,7 @@
 import { type Coroutine, isCoroutine, isGeneratorFunction } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, TimeoutError } from "./_errors.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop } from "./_events.ts";
 import { Future } from "./future.ts";
 import {
   type Awaitable,
@@ -79,7 +79,7 @@ export type { Awaitable, AwaitedOf, Coroutine };
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = toFuture(aw, undefined, "shield", "aw");
   if (inner.done()) return inner;
-  const loop = inner._loop;
+  const loop = inner.getLoop();
   const outer = loop.createFuture<T>();
   const onInnerDone = (f: Future<T>): void => {
     if (outer.cancelled()) {

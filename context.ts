@@ -28,7 +28,7 @@ import {
   exitContext,
   runningTask,
 } from "./_context_state.ts";
-import type { Task } from "./task.ts";
+import type { TaskCore } from "./_events.ts";
 import { describe } from "./_describe.ts";
 import {
   checkFunction,
@@ -330,8 +330,8 @@ function adopt(map: ContextMap): Context {
 }
 
 /** @internal A task's context object, made on first need. */
-export function taskContextOf(task: Task<unknown>): Context {
-  const x = task._context;
+export function taskContextOf(task: TaskCore): Context {
+  const x = task._context as Context | ContextMap;
   return x instanceof Context ? x : (task._context = adopt(x));
 }
 
@@ -349,7 +349,7 @@ function currentMap(): ContextMap {
   if (c !== null) return (c as Context)._map;
   const t = runningTask();
   if (t === null) return (contextState.root as Context)._map;
-  const x = t._context;
+  const x = t._context as Context | ContextMap;
   return x instanceof Context ? x._map : x;
 }
 

@@ -59,8 +59,7 @@ import {
   stepCoro,
   SUSPENDED,
 } from "./_drive.ts";
-import { getRunningLoop } from "./_running.ts";
-import { taskHooks } from "./_task_hooks.ts";
+import { getRunningLoop } from "./_events.ts";
 import { type Context, copyContext } from "./context.ts";
 import { CancelledError, Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
@@ -1145,9 +1144,9 @@ export function eagerTaskFactory(
 ): Task<unknown> {
   checkLoop("eagerTaskFactory", "loop", loop);
   if (options?.context === undefined && options?.name === undefined) {
-    return taskHooks.newEagerTask(coro, EAGER_START, loop); // no options per task
+    return Task._newEager(coro, EAGER_START, loop); // no options per task
   }
-  return taskHooks.newEagerTask(coro, {
+  return Task._newEager(coro, {
     context: options.context,
     name: options.name,
     eagerStart: true,

@@ -35,7 +35,6 @@ import {
   KeyboardInterrupt,
   TimeoutError,
 } from "./_errors.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
 import {
   CANCELLED,
   FINISHED,
@@ -48,7 +47,14 @@ import {
 } from "./_future_bits.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
-import type { Task } from "./task.ts";
+import {
+  getRunningLoop,
+  type LoopCore,
+  NeverRetrieved,
+  type ReadyItem,
+  runningState,
+  type TaskCore,
+} from "./_events.ts";
 import type { Coroutine, Suspend } from "./_coro.ts";
 import {
   checkContextOption,
@@ -73,33 +79,6 @@ export interface FutureOptions {
 export interface DoneCallbackOptions {
   /** The context to run the callback in; a copy of the current one by default. */
   context?: Context;
-}
-
-/**
- * @internal What a failed future's "never retrieved" report needs. It must
- * not reference the future (the FinalizationRegistry would then keep it
- * alive), so the description is made from these parts when reported.
- */
-export class NeverRetrieved {
-  loop: EventLoop;
-  kind: string;
-  /** A task's name (or the `N` of `Task-N`); `null` for a future. */
-  name: string | number | null;
-  exception: unknown;
-  sourceTraceback: string | undefined;
-  constructor(
-    loop: EventLoop,
-    kind: string,
-    name: string | number | null,
-    exception: unknown,
-    sourceTraceback: string | undefined,
-  ) {
-    this.loop = loop;
-    this.kind = kind;
-    this.name = name;
-    this.exception = exception;
-    this.sourceTraceback = sourceTraceback;
-  }
 }
 
 // Reports a failure nobody retrieved when its future is collected. Its loop
@@ -161,13 +140,13 @@ export function reportNeverRetrieved(held: NeverRetrieved): void {
  * loop.close();
  * ```
  */
-export class Future<T> implements PromiseLike<T> {
+export class Future<T> implements PromiseLike<T>, ReadyItem {
   /** @internal 0 pending, 1 cancelled, 2 finished. */
   _state: number;
   /** @internal The result, or the exception when `_failed`. */
   _result: T | undefined;
-  /** @internal */
-  _loop: EventLoop;
+  /** @internal The loop, seen through the seam (see `_events.ts`). */
+  _loop: LoopCore;
   /**
    * @internal null; a lone waiting Task; a lone internal callback (which
    * reads no context variables, so it runs with no context entered); or
@@ -177,7 +156,7 @@ export class Future<T> implements PromiseLike<T> {
    */
   _callbacks:
     | unknown[]
-    | Task<unknown>
+    | ReadyItem
     | ((future: Future<unknown>) => void)
     | null;
   /** @internal Booleans, packed (see `FLAG_*`): futures are made in bulk. */
@@ -562,7 +541,7 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   getLoop(): EventLoop {
-    return this._loop;
+    return this._loop as EventLoop;
   }
 
   /**
@@ -834,7 +813,7 @@ export class Future<T> implements PromiseLike<T> {
         );
       } else {
         // A task waiting on this future: queue its next step.
-        loop._pushReady(cb as Task<unknown>);
+        loop._pushReady(cb as ReadyItem);
       }
     }
   }
@@ -851,7 +830,7 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /** @internal */
-  _stepOf(): Task<unknown> | null {
+  _stepOf(): TaskCore | null {
     return null;
   }
 
@@ -872,7 +851,7 @@ export class Future<T> implements PromiseLike<T> {
   _onDone(): void {}
 
   /** @internal Registers a task to wake when done (no closure). */
-  _addWaiter(task: Task<unknown>): void {
+  _addWaiter(task: ReadyItem): void {
     const cbs = this._callbacks;
     if (cbs === null) this._callbacks = task;
     else if (Array.isArray(cbs)) cbs.push(task, null);
@@ -880,7 +859,7 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /** @internal Removes a waiting task (shield, waitFor detaching). */
-  _removeWaiter(task: Task<unknown>): void {
+  _removeWaiter(task: ReadyItem): void {
     const cbs = this._callbacks;
     if (cbs === task) {
       this._callbacks = null;

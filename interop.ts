@@ -41,7 +41,7 @@
  */
 
 import { CancelledError } from "./_errors.ts";
-import { runningState } from "./_running.ts";
+import { runningState } from "./_events.ts";
 import { copyContext } from "./context.ts";
 import { Future } from "./future.ts";
 import { PENDING } from "./_future_bits.ts";

@@ -40,7 +40,7 @@
 import { named } from "./_errors.ts";
 import { CancelledError, type Coroutine } from "./future.ts";
 import { park, ParkingLot } from "./_parking_lot.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop } from "./_events.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";
 

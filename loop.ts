@@ -48,10 +48,14 @@ import {
 import { envFlag, macrotask, MAX_HOST_DELAY } from "./_host.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import {
+  getRunningLoop,
+  type LoopCore,
+  type NeverRetrieved,
+  runningState,
+} from "./_events.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
-import { taskHooks } from "./_task_hooks.ts";
-import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
+import { Future, reportNeverRetrieved } from "./future.ts";
 import {
   checkTaskOptions,
   ensureFuture,
@@ -177,7 +181,7 @@ function lastResortLog(message: string, error: unknown): void {
  * assert.ok(loop.isClosed());
  * ```
  */
-export class EventLoop {
+export class EventLoop implements LoopCore {
   /** @internal */
   _ready: ReadyQueue = new ReadyQueue();
   /** @internal */
@@ -458,7 +462,7 @@ export class EventLoop {
     if (factory === null) {
       // An eager first step runs after the constructor (see newEagerTask).
       return options?.eagerStart === true
-        ? taskHooks.newEagerTask(coro, options, this) as Task<T>
+        ? Task._newEager(coro, options, this)
         : new Task(coro, options, this);
     }
     this._checkClosed();
@@ -482,7 +486,7 @@ export class EventLoop {
     }
     // eagerStart whatever the factory: a task it queued normally starts now.
     if (options?.eagerStart === true && task instanceof Task) {
-      taskHooks.eagerStartQueued(task);
+      Task._startQueued(task);
     }
     return task;
   }
@@ -1025,7 +1029,7 @@ export class EventLoop {
         `ready queue index out of range: ${describe(pos)} (length ${n})`,
       );
     }
-    return this._ready.popAt(i)._toHandle();
+    return this._ready.popAt(i)._toHandle() as Handle;
   }
 
   /**
@@ -1034,7 +1038,7 @@ export class EventLoop {
    */
   _readyHandleAt(i: number): Handle {
     const entry = this._ready.at(i);
-    const h = entry._toHandle();
+    const h = entry._toHandle() as Handle;
     if (h !== entry) this._ready.set(i, h);
     return h;
   }
@@ -1415,24 +1419,28 @@ export class EventLoop {
     if (this.#shuffleRng !== null && n > 1) {
       shuffleReady(ready, n, this.#shuffleRng);
     }
-    if (this._debug) {
-      for (let i = 0; i < n; i++) {
-        const h = ready.shift();
-        if (h instanceof Handle && h._cancelled) continue;
-        const t0 = performance.now(); // real time, also under a virtual clock
-        const run = h._runEntry;
-        run(h);
-        const dt = performance.now() - t0;
-        if (dt >= this.slowCallbackDuration) {
-          console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
-        }
-      }
-    } else {
+    // The one place where callbacks run (asyncio's _run_once, Trio's
+    // run loop): exactly the n entries that were ready when this iteration
+    // began, due timers last. What they schedule queues behind them and
+    // runs in the next iteration, so nothing that reschedules itself can
+    // starve the rest, and stop() takes effect between two iterations.
+    // Debug mode times each entry (a cancelled handle is skipped untimed);
+    // the check is a local, once per entry.
+    const debug = this._debug;
+    for (let i = 0; i < n; i++) {
+      const h = ready.shift();
       // `run(h)`, not `h._run()`: see ReadyItem._runEntry.
-      for (let i = 0; i < n; i++) {
-        const h = ready.shift();
-        const run = h._runEntry;
+      const run = h._runEntry;
+      if (!debug) {
         run(h);
+        continue;
+      }
+      if (h instanceof Handle && h._cancelled) continue;
+      const t0 = performance.now(); // real time, also under a virtual clock
+      run(h);
+      const dt = performance.now() - t0;
+      if (dt >= this.slowCallbackDuration) {
+        console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
       }
     }
     return n;
@@ -1514,7 +1522,7 @@ function checkExceptionContext(fn: string, context: unknown): void {
 }
 
 function stopLoopWhenDone(fut: Future<unknown>): void {
-  fut._loop.stop();
+  fut.getLoop().stop();
 }
 
 // The coroutine of shutdownAsyncgens with nothing to close (asyncio's

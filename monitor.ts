@@ -53,7 +53,7 @@ import {
   NEW,
   stepCoro,
 } from "./_drive.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_events.ts";
 import { Future } from "./future.ts";
 import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";

@@ -46,7 +46,7 @@ import { CancelledError, type Coroutine } from "./future.ts";
 import { park, ParkingLot } from "./_parking_lot.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_events.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
 import {

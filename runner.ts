@@ -30,7 +30,7 @@ import { type Context, copyContext } from "./context.ts";
 import type { Coroutine } from "./_coro.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { installSigint } from "./_host.ts";
-import { runningState } from "./_running.ts";
+import { runningState } from "./_events.ts";
 import { EventLoop } from "./loop.ts";
 import { gather, type Task } from "./task.ts";
 import {

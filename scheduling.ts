@@ -36,11 +36,12 @@
  */
 
 import { named } from "./_errors.ts";
-import { type Coroutine, isCoroutine, WAKE } from "./_coro.ts";
+import { type Coroutine, isCoroutine } from "./_coro.ts";
+import { WAKE } from "./_yield.ts";
 import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
 import { Handle } from "./_handle.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop } from "./_events.ts";
 import { ContextVar } from "./context.ts";
 import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";
@@ -179,7 +180,7 @@ export function taskFromHandle(handle: Handle): Task<unknown> | null {
   if (!(handle instanceof Handle)) {
     throw badType("taskFromHandle", "handle", "a Handle", handle);
   }
-  return handle._stepOf();
+  return handle._stepOf() as Task<unknown> | null;
 }
 
 /**
@@ -237,7 +238,7 @@ export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   const ready = l._ready;
   const out: Task<unknown>[] = [];
   for (let i = 0; i < ready.length; i++) {
-    const t = ready.at(i)._stepOf();
+    const t = ready.at(i)._stepOf() as Task<unknown> | null;
     if (t !== null && t._state === PENDING) out.push(t);
   }
   return out;

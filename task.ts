@@ -32,21 +32,19 @@ import {
   Context,
   type ContextMap,
   contextSnapshot,
-  copyContext,
   taskContextOf,
 } from "./context.ts";
+import { type Coroutine, isCoroutine, type Suspend } from "./_coro.ts";
 import {
-  type Coroutine,
-  isCoroutine,
-  isGeneratorFunction,
-  type Suspend,
+  badYield,
+  bareYield,
+  forgetCoroTask,
+  takeFuture,
   WAKE,
-} from "./_coro.ts";
+} from "./_yield.ts";
 import { contextState, isEntered } from "./_context_state.ts";
-import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
-import { forgetCoroTask } from "./_drive.ts";
 import {
   CANCELLED,
   FINISHED,
@@ -59,12 +57,10 @@ import {
   PENDING,
 } from "./_future_bits.ts";
 import { Parking } from "./_parking_lot.ts";
-import { taskHooks } from "./_task_hooks.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_events.ts";
 import { cancelledErrorOf, Future, runLoneCallback } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
-  badType,
   checkCoroutine,
   checkLoop,
   checkOptions,
@@ -75,12 +71,17 @@ import {
   optString,
 } from "./_validate.ts";
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<unknown>).then === "function";
-}
-
 export type { Coroutine, Suspend };
+export {
+  type Awaitable,
+  type AwaitedOf,
+  ensureFuture,
+  fromPromise,
+  type FromPromiseOptions,
+  gather,
+  type GatherOptions,
+  toFuture,
+} from "./_awaitables.ts";
 
 /** Options of {@linkcode Task} and {@linkcode createTask}. */
 export interface TaskOptions {
@@ -105,14 +106,6 @@ export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
 }
-
-/** A value a coroutine can `yield*` on: a Future (or Task) or a coroutine. */
-export type Awaitable<T> = Future<T> | Coroutine<T>;
-
-/** The result type of an {@linkcode Awaitable}. */
-export type AwaitedOf<A> = A extends Future<infer T> ? T
-  : A extends Generator<unknown, infer T, unknown> ? T
-  : never;
 
 let taskCounter = 0;
 
@@ -157,6 +150,24 @@ let taskCounter = 0;
  * ```
  */
 export class Task<T> extends Future<T> {
+  // The state of a pending task, at every point between two steps. The
+  // task itself is its step's ready entry (`_runEntry` runs the step; a
+  // Handle is made for it only when one is exposed). Exactly one holds:
+  //
+  // - runnable: its entry is in the ready queue once, and `_futWaiter` is
+  //   null (or, just after a wake-up, the done future it waited on, read
+  //   by the cancel path of the next step);
+  // - waiting on a future: `_futWaiter` is that pending future and the
+  //   task is among its waiters (`_addWaiter`), not in the ready queue;
+  // - parked: `_futWaiter` is the lot (or sleep entry) and FLAG_PARKED is
+  //   set; a wake-up or a cancel takes it out and queues the entry.
+  //
+  // `_mustCancel` (FLAG_MUST_CANCEL): cancel() found nothing to cancel
+  // that would wake the task (no waiter, or a done one), so the next step
+  // throws a CancelledError in; while waiting, cancel() cancels the waiter
+  // instead and leaves the flag clear. `_pendingExc` is an error the next
+  // step throws in (a bad yield), and FLAG_BARE says the last step ended
+  // with a bare yield, so the next one resumes with WAKE (see _yield.ts).
   /** @internal */
   _coro: Coroutine<T>;
   /** @internal The name, or the `N` of `Task-N` until the name is asked for. */
@@ -172,8 +183,38 @@ export class Task<T> extends Future<T> {
   _nextTask: Task<unknown> | null;
   /** @internal The future (or parking lot) this task waits on, if any. */
   _futWaiter: Future<unknown> | Parking | null;
+  /** @internal Its loop, seen whole (a Future sees only `LoopCore`). */
+  declare _loop: EventLoop;
   /** @internal See `ReadyItem._runEntry`. */
   declare readonly _runEntry: RunEntry;
+
+  /**
+   * @internal The yield rule applied to `task` as if its own step had
+   * produced `yielded` (a driver handing a started coroutine over to it).
+   */
+  static _handleYield(task: Task<unknown>, yielded: unknown): void {
+    handleYield(task, yielded);
+  }
+
+  /**
+   * @internal `new Task` with `eagerStart`, its first step run after the
+   * constructor returned (see `newEagerTask`).
+   */
+  static _newEager<T>(
+    coro: Coroutine<T>,
+    options: TaskConstructorOptions,
+    loop: EventLoop,
+  ): Task<T> {
+    return newEagerTask(coro as Coroutine<unknown>, options, loop) as Task<T>;
+  }
+
+  /**
+   * @internal Starts eagerly a task whose first step is still last in the
+   * ready queue (a task factory's, for `createTask(coro, { eagerStart })`).
+   */
+  static _startQueued(task: Task<unknown>): void {
+    eagerStartQueued(task);
+  }
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -631,7 +672,14 @@ function runTaskEntry(task: Task<unknown>): void {
 }
 (Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
 
-/** One step of a task: the loop calls this through the task's handle. */
+/**
+ * One step of a task (asyncio's `Task.__step`): resume the coroutine once,
+ * with the error owed to it (a cancel, a bad yield) or with a plain (or
+ * WAKE) `next()`, until it yields or ends. A return or a throw finishes the
+ * task; a yield goes to `handleYield`, which queues, waits or parks the
+ * task. No closure, no promise, no allocation on the way: the task is its
+ * own ready entry, and it is the loop's current task only inside `next()`.
+ */
 function stepTask(task: Task<unknown>): void {
   if (task._state !== PENDING) {
     throw new Error(`_step(): already done: ${task}`);
@@ -715,9 +763,9 @@ function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
 }
 
 /**
- * What a task does with the value its coroutine yielded (the asyncio
- * three-way rule); drivers that hand a started coroutine over to a task use
- * it through `_task_hooks.ts`.
+ * What a task does with the value its coroutine yielded: the rule of
+ * `_yield.ts`. Drivers that hand a started coroutine over to a task apply
+ * it through `Task._handleYield`.
  */
 function handleYield(task: Task<unknown>, y: unknown): void {
   const loop = task._loop;
@@ -727,26 +775,16 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     return;
   }
   if (y instanceof Future) {
-    if (y._loop !== loop) {
-      retry(
-        task,
-        new Error(`Task ${task} got Future ${y} attached to a different loop`),
-      );
-    } else if (!y._blocking) {
-      retry(
-        task,
-        new Error(`yield was used instead of yield* in task ${task} with ${y}`),
-      );
-    } else if (y === task) {
-      retry(task, new Error(`Task cannot await on itself: ${task}`));
-    } else {
-      y._blocking = false;
-      if (y._state === PENDING) y._addWaiter(task);
-      else loop._pushReady(task);
-      task._futWaiter = y;
-      if (task._mustCancel && y.cancel(task._cancelMessage)) {
-        task._mustCancel = false;
-      }
+    const err = takeFuture(task, y);
+    if (err !== null) {
+      retry(task, err);
+      return;
+    }
+    if (y._state === PENDING) y._addWaiter(task);
+    else loop._pushReady(task);
+    task._futWaiter = y;
+    if (task._mustCancel && y.cancel(task._cancelMessage)) {
+      task._mustCancel = false;
     }
     return;
   }
@@ -761,32 +799,8 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     }
     return;
   }
-  if (isCoroutine(y) || isGeneratorFunction(y)) {
-    retry(
-      task,
-      new Error(
-        `yield was used instead of yield* for generator in task ${task} with ${
-          describe(y)
-        }`,
-      ),
-    );
-    return;
-  }
-  retry(
-    task,
-    new Error(
-      `Task got bad yield: ${describe(y)}${
-        isThenable(y)
-          ? " (a promise cannot be yielded: use `yield* fromPromise(promise)`)"
-          : ""
-      }`,
-    ),
-  );
+  retry(task, badYield(task, y));
 }
-
-taskHooks.handleYield = handleYield;
-taskHooks.newEagerTask = newEagerTask;
-taskHooks.eagerStartQueued = eagerStartQueued;
 
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
@@ -878,87 +892,6 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return (loop ?? getRunningLoop())._tasks;
 }
 
-// sleep(0) inside a running loop: one shared object, so the task path
-// allocates nothing. A task driving it directly resumes it with WAKE. Under
-// `yield*` it is replaced by SLEEP0_DELEGATED, whose start is recognized by
-// the [Symbol.iterator]() call yield* makes right before it (nothing runs in
-// between), so any later resume, a plain next() included, finishes it: the
-// second send(None) of CPython's bare yield. Outside a loop (a hand-written
-// driver), and with a value, each call gets its own one-shot Sleep0.
-const YIELD_BARE: IteratorResult<unknown, never> = {
-  value: undefined,
-  done: false,
-};
-const DONE_BARE: IteratorResult<unknown, undefined> = {
-  value: undefined,
-  done: true,
-};
-let sleep0Armed = false;
-
-class SharedSleep0 {
-  next(v?: unknown): IteratorResult<unknown, undefined> {
-    return v === WAKE ? DONE_BARE : YIELD_BARE;
-  }
-  throw(e: unknown): never {
-    throw e;
-  }
-  return(value: undefined): IteratorResult<unknown, undefined> {
-    return { value, done: true };
-  }
-  [Symbol.iterator](): DelegatedSleep0 {
-    sleep0Armed = true;
-    return SLEEP0_DELEGATED;
-  }
-}
-
-class DelegatedSleep0 {
-  next(_v?: unknown): IteratorResult<unknown, undefined> {
-    if (!sleep0Armed) return DONE_BARE;
-    sleep0Armed = false;
-    return YIELD_BARE;
-  }
-  throw(e: unknown): never {
-    sleep0Armed = false;
-    throw e;
-  }
-  return(value: undefined): IteratorResult<unknown, undefined> {
-    sleep0Armed = false;
-    return { value, done: true };
-  }
-  [Symbol.iterator](): this {
-    sleep0Armed = true;
-    return this;
-  }
-}
-
-const SLEEP0_DELEGATED = new DelegatedSleep0();
-const SLEEP0 = new SharedSleep0() as unknown as Coroutine<undefined>;
-
-class Sleep0<T> {
-  _started: boolean;
-  _done: IteratorResult<unknown, T>;
-  constructor(value: T) {
-    this._started = false;
-    this._done = { value, done: true };
-  }
-  next(_v?: unknown): IteratorResult<unknown, T> {
-    if (this._started) return this._done;
-    this._started = true;
-    return YIELD_BARE;
-  }
-  throw(e: unknown): never {
-    this._started = true;
-    throw e;
-  }
-  return(value: T): IteratorResult<unknown, T> {
-    this._started = true;
-    return { value, done: true };
-  }
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-
 /**
  * Suspends the current task for `ms` milliseconds, then returns `value`.
  * `sleep(0)` (or any delay of 0 or less) is the fast path: it yields to the
@@ -988,10 +921,7 @@ export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
   if (typeof ms !== "number") checkTime("sleep", "ms", ms);
   if (ms > 0) return new SleepTimer(ms, value as T) as unknown as Coroutine<T>;
   if (ms !== ms) checkTime("sleep", "ms", ms);
-  if (value === undefined && runningState.loop !== null) {
-    return SLEEP0 as Coroutine<T>;
-  }
-  return new Sleep0(value) as unknown as Coroutine<T>;
+  return bareYield(value as T);
 }
 
 // sleep(ms > 0): the coroutine, the timer heap entry and what the task
@@ -1120,368 +1050,6 @@ function fireSleep(t: SleepTimer<unknown>): void {
   }
 }
 (SleepTimer.prototype as { _runEntry: RunEntry })._runEntry = fireSleep;
-
-function resolveUnlessDone(pair: [Future<unknown>, unknown]): void {
-  const f = pair[0];
-  if (f._state === PENDING) f._resolve(pair[1]);
-}
-
-function rejectUnlessDone(pair: [Future<unknown>, unknown]): void {
-  const f = pair[0];
-  if (f._state === PENDING) f._reject(pair[1]);
-}
-
-/**
- * Turns a Future, a coroutine or a thenable into a Future: a Future is
- * returned as it is, a coroutine becomes a task, a thenable is wrapped with
- * {@linkcode fromPromise}.
- *
- * @param x What to wrap.
- * @param loop The loop (the running loop by default).
- * @returns The future.
- * @throws {TypeError} For anything else.
- *
- * @example
- * ```ts
- * import { ensureFuture, run, Task } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * await run((function* () {
- *   const t = ensureFuture((function* () { return 1; })());
- *   assert.ok(t instanceof Task);
- *   assert.equal(yield* t, 1);
- * })());
- * ```
- */
-export function ensureFuture<T>(
-  x: Future<T> | Coroutine<T> | PromiseLike<T>,
-  loop?: EventLoop,
-): Future<T> {
-  optLoop("ensureFuture", "loop", loop);
-  return toFuture(x, loop ?? undefined, "ensureFuture", "x");
-}
-
-/** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
-export function toFuture<T>(
-  x: Future<T> | Coroutine<T> | PromiseLike<T>,
-  loop: EventLoop | undefined,
-  fn: string,
-  param: string,
-): Future<T> {
-  if (x instanceof Future) {
-    if (loop !== undefined && x._loop !== loop) {
-      throw new TypeError(
-        `${fn}(): The future belongs to a different loop than the one specified as the loop argument`,
-      );
-    }
-    return x;
-  }
-  if (isCoroutine(x)) return (loop ?? getRunningLoop()).createTask(x);
-  if (isThenable(x)) {
-    return fromPromise(x as PromiseLike<T>, { loop });
-  }
-  throw new TypeError(
-    `${fn}(): ${param}: A Future, a coroutine or an awaitable is required, got ${
-      describe(x)
-    }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
-  );
-}
-
-/** Options of {@linkcode fromPromise}. */
-export interface FromPromiseOptions {
-  /** The loop of the new future (the running loop by default). */
-  loop?: EventLoop;
-}
-
-/**
- * A Future that follows a native promise (or any thenable), so a coroutine
- * can `yield*` host work. The promise's outcome enters the loop as a
- * callback on the loop's queue, like any other event.
- *
- * @param promise The promise to follow.
- * @param options `loop`: the loop of the future.
- * @returns The future.
- *
- * @example
- * ```ts
- * import { fromPromise, run } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * const text = await run((function* () {
- *   return yield* fromPromise(Promise.resolve("from the host"));
- * })());
- * assert.equal(text, "from the host");
- * ```
- */
-export function fromPromise<T>(
-  promise: PromiseLike<T>,
-  options?: FromPromiseOptions,
-): Future<T> {
-  if (!isThenable(promise)) {
-    throw badType("fromPromise", "promise", "a promise or thenable", promise);
-  }
-  checkOptions("fromPromise", options);
-  optLoop("fromPromise", "options.loop", options?.loop);
-  const loop = options?.loop ?? getRunningLoop();
-  const fut = loop.createFuture<T>();
-  const ctx = copyContext();
-  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
-  Promise.resolve(promise).then(
-    (v) => loop._callFromHost(resolveUnlessDone, [fut, v], ctx),
-    (e) => loop._callFromHost(rejectUnlessDone, [fut, e], ctx),
-  );
-  return fut;
-}
-
-/** Options of {@linkcode gather}. */
-export interface GatherOptions {
-  /** Put exceptions in the results instead of failing on the first one. */
-  returnExceptions?: boolean;
-}
-
-/** The future {@linkcode gather} returns: cancelling it cancels the children. */
-class GatheringFuture<T> extends Future<T> {
-  _children: Future<unknown>[];
-  _cancelRequested: boolean;
-  /** The message of the cancel() that cancelled the children. */
-  _cancelRequestMsg: string | undefined;
-  constructor(children: Future<unknown>[], loop: EventLoop) {
-    super({ loop });
-    this._children = children;
-    this._cancelRequested = false;
-    this._cancelRequestMsg = undefined;
-  }
-  override cancel(msg?: string): boolean {
-    this._retrieved();
-    if (this._state !== PENDING) return false;
-    let ret = false;
-    for (const child of this._children) {
-      if (child.cancel(msg)) ret = true;
-    }
-    if (ret) {
-      this._cancelRequested = true;
-      this._cancelRequestMsg = msg;
-    }
-    return ret;
-  }
-}
-
-/**
- * Runs awaitables concurrently and collects their results in argument
- * order (asyncio's `gather`). Coroutines become tasks; the same object given
- * twice runs once and appears twice.
- *
- * Without `returnExceptions`, the first failure fails the returned future at
- * once (the other children keep running). With it, failures are placed in
- * the results. Cancelling the returned future cancels every child.
- *
- * @param awaitables Futures, tasks or coroutines.
- * @param options `returnExceptions`.
- * @returns A future of the results.
- *
- * @example
- * ```ts
- * import { gather, run, sleep } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * const [a, b] = await run((function* () {
- *   return yield* gather([sleep(20, "slow"), sleep(10, 1)]);
- * })());
- * assert.equal(a, "slow");
- * assert.equal(b, 1);
- * ```
- */
-export function gather<const A extends readonly Awaitable<unknown>[]>(
-  awaitables: A,
-  options?: GatherOptions & { returnExceptions?: false },
-): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
-/**
- * {@linkcode gather} with `returnExceptions` (or options not known to leave
- * it off): each result is the awaitable's result or the error it failed
- * with, so `if (r instanceof Error)` narrows it. A cancelled child gives a
- * `CancelledError`. A value thrown that is not an `Error` comes through as
- * it was thrown (the type says `Error`: throw Errors).
- *
- * @param awaitables Futures, tasks or coroutines.
- * @param options `returnExceptions`.
- * @returns A future of the results or errors, in argument order.
- *
- * @example
- * ```ts
- * import { type Coroutine, gather, run, sleep } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * function* fail(): Coroutine<number> {
- *   throw new RangeError("no");
- * }
- * const [a, b] = await run((function* () {
- *   return yield* gather([sleep(1, "ok"), fail()], { returnExceptions: true });
- * })());
- * assert.equal(a, "ok");
- * assert.ok(b instanceof RangeError);
- * const n: number = b instanceof Error ? -1 : b; // narrowed to number
- * assert.equal(n, -1);
- * ```
- */
-export function gather<const A extends readonly Awaitable<unknown>[]>(
-  awaitables: A,
-  options: GatherOptions,
-): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> | Error }>;
-/**
- * {@linkcode gather} over any iterable of awaitables (a `Set`, a generator
- * of tasks…): every result has the awaitables' result type.
- *
- * @param awaitables Futures, tasks or coroutines.
- * @param options `returnExceptions`.
- * @returns A future of the results, in iteration order.
- *
- * @example
- * ```ts
- * import { createTask, gather, run, sleep, type Task } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * const r: number[] = await run((function* () {
- *   const tasks = new Set<Task<number>>();
- *   for (const ms of [3, 1, 2]) tasks.add(createTask(sleep(ms, ms)));
- *   return yield* gather(tasks);
- * })());
- * assert.deepEqual(r, [3, 1, 2]);
- * ```
- */
-export function gather<A extends Awaitable<unknown>>(
-  awaitables: Iterable<A>,
-  options?: GatherOptions & { returnExceptions?: false },
-): Future<AwaitedOf<A>[]>;
-/**
- * {@linkcode gather} over any iterable of awaitables with `returnExceptions`
- * (or options not known to leave it off): every result is a result or the
- * error its awaitable failed with (a non-`Error` thrown value comes through
- * as it was thrown).
- *
- * @param awaitables Futures, tasks or coroutines.
- * @param options `returnExceptions`.
- * @returns A future of the results or errors, in iteration order.
- *
- * @example
- * ```ts
- * import { gather, run, sleep } from "@x/runner";
- * import assert from "node:assert/strict";
- *
- * const delays = new Set([3, 1, 2]);
- * const r = await run((function* () {
- *   return yield* gather(new Set([...delays].map((ms) => sleep(ms, ms))), {
- *     returnExceptions: true,
- *   });
- * })());
- * const ok: number[] = r.filter((x): x is number => !(x instanceof Error));
- * assert.deepEqual(ok, [3, 1, 2]);
- * ```
- */
-export function gather<A extends Awaitable<unknown>>(
-  awaitables: Iterable<A>,
-  options: GatherOptions,
-): Future<(AwaitedOf<A> | Error)[]>;
-export function gather(
-  awaitables: Iterable<Awaitable<unknown>>,
-  options?: GatherOptions,
-): Future<unknown[]> {
-  if (
-    awaitables === null || typeof awaitables !== "object" ||
-    typeof (awaitables as Iterable<unknown>)[Symbol.iterator] !== "function" ||
-    isCoroutine(awaitables)
-  ) {
-    throw badType(
-      "gather",
-      "awaitables",
-      "an iterable (such as an array) of futures and coroutines",
-      awaitables,
-    );
-  }
-  checkOptions("gather", options);
-  optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
-  const returnExceptions = options?.returnExceptions === true;
-  const args = [...awaitables];
-  if (args.length === 0) {
-    const f = getRunningLoop().createFuture<unknown[]>();
-    f._resolve([]);
-    return f;
-  }
-  let loop: EventLoop | undefined;
-  // A coroutine given twice must become one task; futures need no map (one
-  // done callback per position counts the same).
-  let coroToFut: Map<unknown, Future<unknown>> | null = null;
-  // As asyncio's, each child's done callback is attached as the child is
-  // made (a done child's callback is queued before the later children's
-  // first steps); the outer future is made last.
-  let outer: GatheringFuture<unknown[]> | null = null;
-  let finished = 0;
-  const ctx = contextState.internal as Context;
-  const total = args.length;
-  const children: Future<unknown>[] = new Array(total);
-  for (let i = 0; i < total; i++) {
-    const arg = args[i];
-    let fut: Future<unknown> | undefined;
-    if (arg instanceof Future) {
-      fut = loop === undefined || arg._loop === loop
-        ? arg
-        : toFuture(arg, loop, "gather", "awaitables"); // throws: another loop
-    } else {
-      coroToFut ??= new Map();
-      fut = coroToFut.get(arg);
-      if (fut === undefined) {
-        fut = toFuture(arg, loop, "gather", "awaitables");
-        coroToFut.set(arg, fut);
-      }
-    }
-    loop ??= fut._loop;
-    children[i] = fut;
-    fut._addCallback(onChildDone, ctx);
-  }
-  outer = new GatheringFuture<unknown[]>(children, loop!);
-  function onChildDone(fut: Future<unknown>): void {
-    finished++;
-    if (outer === null || outer._state !== PENDING) {
-      if (fut._state === FINISHED) fut._retrieved();
-      return;
-    }
-    if (!returnExceptions) {
-      if (fut._state !== FINISHED) {
-        outer._reject(cancelledErrorOf(fut));
-        return;
-      }
-      if (fut._failed) {
-        fut._retrieved();
-        outer._reject(fut._exception);
-        return;
-      }
-    }
-    if (finished === total) {
-      const results = children.map((f) => {
-        if (f._state !== FINISHED) {
-          return new CancelledError(f._cancelMessage ?? "");
-        }
-        if (f._failed) {
-          f._retrieved();
-          return f._exception;
-        }
-        return f._result;
-      });
-      if (outer._cancelRequested) {
-        // The cancel's message is kept: asyncio takes the error of the last
-        // child in argument order, which loses it when that child was not
-        // cancelled (a deliberate difference, see README).
-        outer._reject(
-          fut._state === CANCELLED
-            ? cancelledErrorOf(fut)
-            : new CancelledError(outer._cancelRequestMsg),
-        );
-      } else {
-        outer._resolve(results);
-      }
-    }
-  }
-  return outer;
-}
 
 /**
  * @internal Checks `createTask`'s options (`name` may be anything: it is

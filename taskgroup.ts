@@ -38,7 +38,7 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import { checkTaskOptions, type Task, type TaskOptions } from "./task.ts";
+import { checkTaskOptions, Task, type TaskOptions } from "./task.ts";
 import {
   checkCoroutine,
   checkFunction,
@@ -46,8 +46,7 @@ import {
   optBoolean,
 } from "./_validate.ts";
 import { type Context, copyContext } from "./context.ts";
-import { getRunningLoop } from "./_running.ts";
-import { taskHooks } from "./_task_hooks.ts";
+import { getRunningLoop } from "./_events.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
@@ -279,7 +278,7 @@ export class TaskGroup {
     if (options?.context !== undefined) opts.context = options.context;
     // An eager task runs its first step now (Python 3.12's eager_start).
     const task = this._eager
-      ? taskHooks.newEagerTask(coro as Coroutine<unknown>, {
+      ? Task._newEager(coro as Coroutine<unknown>, {
         ...opts,
         eagerStart: true,
       }, loop) as Task<T>

@@ -41,7 +41,7 @@ import { type Coroutine, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, TimeoutError } from "./_errors.ts";
 import type { Handle } from "./_handle.ts";
-import { getRunningLoop, runningState } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_events.ts";
 import type { Task } from "./task.ts";
 import { badType, checkTime } from "./_validate.ts";
 

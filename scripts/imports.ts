@@ -20,25 +20,38 @@
 // Bottom-up. A module's layer number is its index here; modules of one
 // layer may import each other (no cycles at the value level).
 const LAYERS: string[][] = [
-  // 0 leaves: no library imports at the value level
-  ["_errors.ts", "_describe.ts", "_debug_info.ts", "_host.ts", "_coro.ts"],
-  // 1 argument checks; context state
-  ["_validate.ts", "_context_state.ts", "_shuffle.ts"],
+  // 0 leaves, and the seam (_events: the loop and task interfaces, the
+  //   running-loop slot; it imports only `type EventLoop`)
+  [
+    "_errors.ts",
+    "_describe.ts",
+    "_debug_info.ts",
+    "_host.ts",
+    "_coro.ts",
+    "_events.ts",
+  ],
+  // 1 argument checks; the current-context slot
+  ["_validate.ts", "_context_state.ts"],
   // 2 context variables
   ["context.ts"],
-  // 3 the seam: handles, the loop interface, the running-loop slot; the
-  //   loop's containers
-  ["_events.ts", "_future_bits.ts", "_ready_queue.ts", "_timer_heap.ts"],
+  // 3 handles, the packed future fields, the loop's containers
+  [
+    "_handle.ts",
+    "_future_bits.ts",
+    "_ready_queue.ts",
+    "_timer_heap.ts",
+    "_shuffle.ts",
+  ],
   // 4 futures
   ["future.ts"],
-  // 5 the yield protocol; the wait queue
-  ["_yield.ts", "_parking_lot.ts"],
+  // 5 the yield protocol; the wait queue; futures from awaitables
+  ["_yield.ts", "_parking_lot.ts", "_awaitables.ts"],
   // 6 tasks
   ["task.ts"],
   // 7 the loop
   ["loop.ts"],
-  // 8 coroutine tools shared by the upper modules
-  ["_drive.ts", "_interrupt.ts"],
+  // 8 coroutine tools shared by the modules above
+  ["_drive.ts"],
   // 9 library modules on top of tasks and the loop
   [
     "runner.ts",
@@ -54,8 +67,8 @@ const LAYERS: string[][] = [
     "testing.ts",
     "graph.ts",
   ],
-  // 10 what builds on those
-  ["_priority.ts", "experimental.ts"],
+  // 10 experimental: built on those
+  ["_interrupt.ts", "_priority.ts", "experimental.ts"],
   // 11 the entry point
   ["mod.ts"],
 ];

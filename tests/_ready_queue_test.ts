@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { ReadyQueue } from "../_ready_queue.ts";
-import type { ReadyItem } from "../_handle.ts";
+import type { ReadyItem } from "../_events.ts";
 
 function item(n: number): ReadyItem {
   return n as unknown as ReadyItem;
