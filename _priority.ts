@@ -8,7 +8,7 @@
 // shift, at, set, toArray, setAll, clear) and so needs no change in loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import { badType, checkOptions } from "./_validate.ts";
 import type { ReadyItem } from "./_handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import type { Context } from "./context.ts";
@@ -403,9 +403,7 @@ export class PriorityEventLoop extends EventLoop {
    */
   taskReschedule(task: Task<unknown>): void {
     if (!(task instanceof Task)) {
-      throw new TypeError(
-        `taskReschedule() expects a Task, got ${describe(task)}`,
-      );
+      throw badType("PriorityEventLoop.taskReschedule", "task", "a Task", task);
     }
     (this._ready as PriorityReadyQueue)._pq.reschedule(
       (item) => item._stepOf() === task,
@@ -464,13 +462,10 @@ export class PriorityTask<T> extends Task<T> implements PriorityObject {
    * @param options `priority`, `name`, `context`, `loop`.
    */
   constructor(coro: Coroutine<T>, options?: PriorityTaskOptions) {
+    checkOptions("PriorityTask", options);
     const priority = options?.priority ?? 0;
     if (typeof priority !== "number" || priority !== priority) {
-      throw new TypeError(
-        `PriorityTask(): options.priority must be a number, got ${
-          describe(priority)
-        }`,
-      );
+      throw badType("PriorityTask", "options.priority", "a number", priority);
     }
     super(coro, {
       name: options?.name,

@@ -523,10 +523,10 @@ Deno.test("taskTimeout(null): no timeout", async () => {
 Deno.test("taskTimeout: bad arguments, and outside a task", () => {
   assert.throws(
     () => taskTimeout("1" as never, function* () {}),
-    /taskTimeout\(\) expects a delay/,
+    /taskTimeout\(\): ms must be a delay/,
   );
   assert.throws(() => taskTimeout(NaN, function* () {}), RangeError);
-  assert.throws(() => taskTimeout(1, 1 as never), /expects a body function/);
+  assert.throws(() => taskTimeout(1, 1 as never), /taskTimeout\(\): body must be a function/);
   // Stepped by hand, with no task running.
   assert.throws(
     () => taskTimeout(1, function* () {}).next(),
