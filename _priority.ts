@@ -16,7 +16,8 @@ import type { Future } from "./future.ts";
 import { Condition, Lock, type LockGuard } from "./locks.ts";
 import { EventLoop, type EventLoopOptions } from "./loop.ts";
 import { taskIsRunnable } from "./scheduling.ts";
-import { currentTask, Task } from "./task.ts";
+import { Task } from "./task.ts";
+import { runningTask } from "./_context_state.ts";
 
 /**
  * Standard priority values (asynkit's `Priority`): lower runs first.
@@ -586,7 +587,7 @@ export class PriorityLock extends Lock implements PriorityObject {
    * @returns A guard that releases it.
    */
   override *acquire(): Coroutine<LockGuard> {
-    const task = currentTask();
+    const task = runningTask();
     const guard = yield* super.acquire();
     this._owner = task;
     if (task instanceof PriorityTask) task._holding.add(this);
@@ -605,7 +606,7 @@ export class PriorityLock extends Lock implements PriorityObject {
 
   /** @internal Queues a waiter by priority and lends it to the owner. */
   override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    const task = currentTask();
+    const task = runningTask();
     if (task !== null) this._tasks.set(fut, task);
     insertByPriority(list, this._pris, fut, priorityOf(task));
     if (task instanceof PriorityTask) task._waitingOn = this;
@@ -706,7 +707,7 @@ export class PriorityCondition extends Condition {
 
   /** @internal Queues a waiter by the waiting task's priority. */
   override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    insertByPriority(list, this._pris, fut, priorityOf(currentTask()));
+    insertByPriority(list, this._pris, fut, priorityOf(runningTask()));
   }
 
   /** @internal */
