@@ -8,6 +8,9 @@
 #     skipLibCheck false, lib ["es2022"] and types [] (plus the DOM lib, or
 #     @types/node, for the host-type tests), moduleResolution nodenext and
 #     bundler, with the pinned TypeScript and with 5.9;
+#  4. source maps: a TaskGroup failure under `node --enable-source-maps`
+#     names files inside the installed package (esm/ maps point at src/);
+#  5. the README quick start's Node form, compiled by tsc and run on Node.
 # Prints `pack: N passed, N failed`.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +78,76 @@ check "import on Node (ESM) and run" node check.mjs
 
 cp "$root/scripts/typetest/main.ts" "$root/scripts/typetest/tsconfig.typetest.json" .
 check "type test (tsc nodenext, @ts-expect-error)" "$tsc" -p tsconfig.typetest.json
+
+# Source maps: a task that throws inside the library's TaskGroup; with
+# --enable-source-maps every mapped frame must name a file that exists in
+# the installed package, and the TaskGroup frame must point at the line that
+# makes the group's error.
+cat >throw.mjs <<'JS'
+import { run, sleep, taskGroup } from "@x/runner";
+await run((function* () {
+  yield* taskGroup(function* (tg) {
+    tg.createTask((function* () {
+      yield* sleep(1);
+      throw new Error("boom");
+    })());
+    yield* sleep(10);
+  });
+})());
+JS
+mapped_frames() {
+  local out frames f file line
+  out=$(node --enable-source-maps throw.mjs 2>&1) && {
+    echo "pack: throw.mjs did not fail" >&2
+    return 1
+  }
+  frames=$(grep -Eo '/[^ ():]*node_modules/@x/runner/[^ ():]+:[0-9]+:[0-9]+' <<<"$out" | sort -u)
+  grep -q '/src/taskgroup\.ts:' <<<"$frames" || {
+    echo "pack: no mapped TaskGroup frame in:" >&2
+    echo "$out" >&2
+    return 1
+  }
+  for f in $frames; do
+    file=${f%:*:*}
+    [ -f "$file" ] || { echo "pack: mapped frame $f: no such file" >&2; return 1; }
+  done
+  # The topmost TaskGroup frame, in the order printed.
+  f=$(grep -Eo '/[^ ():]*/src/taskgroup\.ts:[0-9]+:[0-9]+' <<<"$out" | head -n 1)
+  file=${f%:*:*}
+  line=${f%:*}
+  line=${line##*:}
+  sed -n "${line}p" "$file" | grep -q 'AggregateError' || {
+    echo "pack: $f does not point at the group's error:" >&2
+    sed -n "${line}p" "$file" >&2
+    return 1
+  }
+  echo "pack: mapped: $(grep -c . <<<"$frames") frames, e.g. ${f#"$PWD/"}"
+}
+check "source maps name files in the package (node --enable-source-maps)" mapped_frames
+
+# The README quick start's Node form (the block after its marker), compiled
+# by tsc with the target `tsc --init` writes (esnext: `using` is not lowered)
+# and run on this Node.
+awk '/<!-- quick-start-node/ { on = 1; next }
+  on && /^```ts$/ { inblock = 1; next }
+  inblock && /^```$/ { exit }
+  inblock { print }' "$root/README.md" >quickstart.ts
+cat >tsconfig.quickstart.json <<JSON
+{
+  "compilerOptions": {
+    "target": "ESNext", "module": "NodeNext", "moduleResolution": "NodeNext",
+    "lib": ["es2022"], "types": ["node"], "typeRoots": ["$node_types"],
+    "strict": true, "skipLibCheck": false
+  },
+  "files": ["quickstart.ts"]
+}
+JSON
+quick_start_node() {
+  [ -s quickstart.ts ] || { echo "pack: README has no quick-start-node block" >&2; return 1; }
+  node "$tsc" -p tsconfig.quickstart.json && node quickstart.js &&
+    echo "pack: README quick start (Node form) ran on node $(node --version)"
+}
+check "README quick start, Node form (tsc esnext, node)" quick_start_node
 
 mkdir types
 cp "$root"/tests/types/*.ts types/
