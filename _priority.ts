@@ -195,6 +195,16 @@ export class PosPriorityQueue<T> {
   rescheduleAll(): void {
     const es = this._entries.slice(this._head);
     for (const e of es) if (e.cls !== 0) e.base = this._getPriority(e.item);
+    this._entries = es;
+    this._head = 0;
+    this._resort();
+  }
+
+  /** Sorts again after priorities changed in place. */
+  _resort(): void {
+    const es = this._head === 0
+      ? this._entries
+      : this._entries.slice(this._head);
     this._entries = es.sort((a, b) => (before(a, b) ? -1 : 1));
     this._head = 0;
   }
@@ -247,7 +257,7 @@ export class PosPriorityQueue<T> {
         }
       }
     }
-    if (boosted > 0) this.rescheduleAll();
+    if (boosted > 0) this._resort();
   }
 
   _counted(inserted: boolean): void {
