@@ -46,6 +46,7 @@ import {
 } from "./future.ts";
 import { getRunningLoop } from "./_running.ts";
 import { describe } from "./_describe.ts";
+import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
 
 export type { Coroutine };
@@ -234,6 +235,7 @@ export class Event {
     if (this._value) return true;
     const fut = boundLoop(this).createFuture<boolean>();
     this._waiters.push(fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       yield* fut;
       return true;
@@ -342,6 +344,7 @@ export class Lock {
     const list = waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
     list.push(fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       try {
         yield* fut;
@@ -569,6 +572,7 @@ export class Condition {
       let failure: unknown = NONE;
       const fut = loop.createFuture<boolean>();
       this._waiters.push(fut);
+      waitLabels.set(fut, this); // for formatTaskTree
       try {
         yield* fut;
       } catch (e) {
@@ -829,6 +833,7 @@ export class Semaphore {
     const list = this._waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
     list.push(fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       try {
         yield* fut;

@@ -52,6 +52,7 @@ import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { describe } from "./_describe.ts";
+import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
 
 export type { Coroutine };
@@ -391,6 +392,7 @@ export class Queue<T> {
       if (this._isShutdown) throw new QueueShutDown();
       const putter = this._getLoop().createFuture<void>();
       this._putters.push(putter);
+      waitLabels.set(putter, this); // for formatTaskTree
       try {
         yield* putter;
       } catch (e) {
@@ -462,6 +464,7 @@ export class Queue<T> {
       if (this._isShutdown) throw new QueueShutDown();
       const getter = this._getLoop().createFuture<void>();
       this._getters.push(getter);
+      waitLabels.set(getter, this); // for formatTaskTree
       try {
         yield* getter;
       } catch (e) {

@@ -42,7 +42,8 @@ import {
   isGeneratorFunction,
   WAKE,
 } from "./_coro.ts";
-import { contextState, isEntered } from "./_context_state.ts";
+import { contextState, isEntered, runningTask } from "./_context_state.ts";
+import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError } from "./_handle.ts";
@@ -1038,9 +1039,13 @@ export function gather(
     children[i] = fut;
   }
   const outer = new GatheringFuture<unknown[]>(children, loop!);
+  // graph.ts: the children are awaited by the calling task (as in 3.14).
+  const caller = runningTask();
+  if (caller !== null) for (const c of children) addAwaitedBy(c, caller);
   let finished = 0;
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
+    discardAwaitedBy(fut, caller);
     if (outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;

@@ -57,6 +57,7 @@ if (raw !== undefined && raw !== "") {
     return (test as (...a: unknown[]) => void).apply(this, args);
   };
   Object.assign(patched, test);
-  Deno.test = patched as typeof Deno.test;
+  // Deno.test is read-only in the types, writable at run time.
+  (Deno as { test: unknown }).test = patched;
   shuffleDefaults.seed = seed;
 }
