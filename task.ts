@@ -1041,7 +1041,7 @@ export function gather(
   const outer = new GatheringFuture<unknown[]>(children, loop!);
   // graph.ts: the children are awaited by the calling task (as in 3.14).
   const caller = runningTask();
-  if (caller !== null) for (const c of children) addAwaitedBy(c, caller);
+  if (caller !== null) { for (const c of children) addAwaitedBy(c, caller); }
   let finished = 0;
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;

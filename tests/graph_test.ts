@@ -26,7 +26,7 @@ import {
 import { VirtualTimeLoop } from "../testing.ts";
 
 // The 3.14 docs' example (asyncio-tools.html), in this library's terms.
-function* play(track: string): Coroutine<void> {
+function* play(_track: string): Coroutine<void> {
   yield* sleep(3_600_000);
 }
 function* album(_name: string, tracks: string[]): Coroutine<void> {
@@ -121,35 +121,41 @@ Deno.test("graph: no future and no task: null and empty text", () => {
 });
 
 Deno.test("graph: a task waiting on a task, and a plain future", () =>
-  run((function* () {
-    const fut = getRunningLoop().createFuture<void>();
-    const a = createTask(
-      (function* () {
-        yield* fut;
-      })(),
-      { name: "a" },
-    );
-    const b = createTask(
-      (function* () {
-        yield* a;
-      })(),
-      { name: "b" },
-    );
-    yield* sleep(0);
-    assert.deepEqual(shape(captureCallGraph(fut)!), ["Future", ["a", "b"]]);
-    const text = formatCallGraph(fut);
-    assert.match(text, /^\* Future\(id=0x[0-9a-f]+\)\n {2}\+ Awaited by:/);
-    assert.equal(captureCallGraph(a)!.callStack.length, 1);
-    assert.equal(captureCallGraph(a, { limit: 0 })!.callStack.length, 0);
-    assert.match(formatTaskTree(), /── \(T\) b \[pending\] awaiting Task 'a'/);
-    assert.match(
-      formatTaskTree(),
-      /── \(T\) a \[pending\] waiting on <Future pending/,
-    );
-    fut.setResult();
-    yield* b;
-    assert.equal(captureCallGraph(fut)!.awaitedBy.length, 0);
-  })()));
+  run(
+    (function* () {
+      const fut = getRunningLoop().createFuture<void>();
+      const a = createTask(
+        (function* () {
+          yield* fut;
+        })(),
+        { name: "a" },
+      );
+      const b = createTask(
+        (function* () {
+          yield* a;
+        })(),
+        { name: "b" },
+      );
+      yield* sleep(1); // a and b reach their waits (any batch order)
+      assert.deepEqual(shape(captureCallGraph(fut)!), ["Future", ["a", "b"]]);
+      const text = formatCallGraph(fut);
+      assert.match(text, /^\* Future\(id=0x[0-9a-f]+\)\n {2}\+ Awaited by:/);
+      assert.equal(captureCallGraph(a)!.callStack.length, 1);
+      assert.equal(captureCallGraph(a, { limit: 0 })!.callStack.length, 0);
+      assert.match(
+        formatTaskTree(),
+        /── \(T\) b \[pending\] awaiting Task 'a'/,
+      );
+      assert.match(
+        formatTaskTree(),
+        /── \(T\) a \[pending\] waiting on <Future pending/,
+      );
+      fut.setResult();
+      yield* b;
+      assert.equal(captureCallGraph(fut)!.awaitedBy.length, 0);
+    })(),
+    { loopFactory: () => new VirtualTimeLoop() },
+  ));
 
 Deno.test("graph: gather and shield children are awaited by the caller; records end with the wait", () =>
   run(
@@ -249,26 +255,29 @@ Deno.test("graph: wait, asCompleted and waitFor record who waits; records end wi
   ));
 
 Deno.test("graph: the tree names locks and queues", () =>
-  run((function* () {
-    const lock = new Lock();
-    const q = new Queue<number>();
-    yield* lock.acquire();
-    const l = createTask(
-      (function* () {
-        using _g = yield* lock.acquire();
-      })(),
-      { name: "locker" },
-    );
-    const g = createTask(q.get(), { name: "getter" });
-    yield* sleep(0);
-    const tree = formatTaskTree();
-    assert.match(tree, /locker \[pending\] waiting on <Lock \[locked/);
-    assert.match(tree, /getter \[pending\] waiting on <Queue/);
-    q.putNowait(1);
-    yield* g;
-    lock.release();
-    yield* l;
-  })()));
+  run(
+    (function* () {
+      const lock = new Lock();
+      const q = new Queue<number>();
+      yield* lock.acquire();
+      const l = createTask(
+        (function* () {
+          using _g = yield* lock.acquire();
+        })(),
+        { name: "locker" },
+      );
+      const g = createTask(q.get(), { name: "getter" });
+      yield* sleep(1); // both reach their waits (any batch order)
+      const tree = formatTaskTree();
+      assert.match(tree, /locker \[pending\] waiting on <Lock \[locked/);
+      assert.match(tree, /getter \[pending\] waiting on <Queue/);
+      q.putNowait(1);
+      yield* g;
+      lock.release();
+      yield* l;
+    })(),
+    { loopFactory: () => new VirtualTimeLoop() },
+  ));
 
 Deno.test("graph: formatTaskTree from host code", async () => {
   const loop = new EventLoop();
