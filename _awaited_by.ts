@@ -41,7 +41,8 @@ export function recordedAwaitedBy(
 }
 
 /**
- * What an internal future stands for (a TaskGroup's wait, a lock's or a
- * queue's waiter), for formatTaskTree's "waiting on …".
+ * What an internal future or parking lot stands for (a TaskGroup's wait, a
+ * lock's waiter, a queue's lot of getters or putters), for formatTaskTree's
+ * "waiting on …".
  */
-export const waitLabels: WeakMap<Future<unknown>, object> = new WeakMap();
+export const waitLabels: WeakMap<object, object> = new WeakMap();

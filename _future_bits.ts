@@ -4,6 +4,7 @@
 // the booleans share one small integer.
 
 import type { CancelledError } from "./_errors.ts";
+import type { NeverRetrieved } from "./future.ts";
 
 /** Finished with an exception (kept in `_result`). */
 export const FLAG_FAILED = 1;
@@ -17,6 +18,10 @@ export const FLAG_MUST_CANCEL = 8;
 export const FLAG_BARE = 16;
 /** Task: the coroutine has been stepped (here or by another driver). */
 export const FLAG_STARTED = 32;
+/** Task: parked in a ParkingLot (its `_futWaiter` is the lot). */
+export const FLAG_PARKED = 64;
+/** Task: the lot it last parked in woke it (it was handed the wake). */
+export const FLAG_WOKEN = 128;
 
 /** What a task's `_pendingExc` holds when there is nothing to throw in. */
 export const NO_EXC: unique symbol = Symbol("no exception");
@@ -41,4 +46,6 @@ export class FutureExtra<T> {
   numCancelsRequested = 0;
   /** Task: an error to throw into the coroutine at the next step. */
   pendingExc: unknown = NO_EXC;
+  /** The "never retrieved" report registered while `FLAG_LOG_TRACEBACK`. */
+  neverRetrieved: NeverRetrieved | null = null;
 }

@@ -20,13 +20,24 @@ const cancelledReprs = new WeakMap<Handle, string>();
  * task (its next step) or a done future (its lone internal done callback).
  */
 export interface ReadyItem {
-  /** Runs the entry (a cancelled handle does nothing). */
-  _run(): void;
+  /**
+   * Runs the entry (a cancelled handle does nothing). The loop calls it as
+   * a plain function, `run(entry)`, never as `entry._run()`: V8 keeps the
+   * receiver of every frame an Error captures, so a method call would let
+   * an error made in a task's step keep that task (or the handle and its
+   * argument) alive for as long as the error lives, and the error of a
+   * failed task is kept for its "never retrieved" report.
+   */
+  readonly _runEntry: RunEntry;
   /** The task whose step this entry is, or `null`. */
   _stepOf(): Task<unknown> | null;
   /** A handle that stands for the entry from now on (itself for a handle). */
   _toHandle(): Handle;
 }
+
+/** @internal How the loop runs a ready entry: see `ReadyItem._runEntry`. */
+// deno-lint-ignore no-explicit-any
+export type RunEntry = (entry: any) => void;
 
 /** A callback as the loop stores it: one argument, so no closure is needed. */
 // deno-lint-ignore no-explicit-any
@@ -65,6 +76,8 @@ export class Handle implements Disposable {
   _cancelled: boolean;
   /** @internal The task this handle steps, for the scheduling helpers. */
   _task: Task<unknown> | null;
+  /** @internal */
+  declare readonly _runEntry: RunEntry;
 
   /**
    * Handles come from the loop (`callSoon`, `callLater`, `callAt`).
@@ -210,21 +223,6 @@ export class Handle implements Disposable {
     return `${cb.name || "(anonymous)"}()`;
   }
 
-  /** @internal Runs the callback in its context; errors go to the loop. */
-  _run(): void {
-    if (this._cancelled) return;
-    const cb = this._callback as HandleCallback;
-    const ctx = this._context;
-    const prev = enterContext(ctx);
-    try {
-      cb(this._arg);
-    } catch (e) {
-      reportCallbackError(e, cb, this._arg, ctx, this._loop, this, this._task);
-    } finally {
-      exitContext(ctx, prev);
-    }
-  }
-
   /** @internal */
   _stepOf(): Task<unknown> | null {
     return this._cancelled ? null : this._task;
@@ -235,6 +233,29 @@ export class Handle implements Disposable {
     return this;
   }
 }
+
+/**
+ * Runs a handle's callback in its context; errors go to the loop. A context
+ * that cannot be entered (it is entered already) is such an error too: it is
+ * reported and the loop goes on, as in asyncio.
+ */
+function runHandle(h: Handle): void {
+  if (h._cancelled) return;
+  const cb = h._callback as HandleCallback;
+  const ctx = h._context;
+  let prev: ReturnType<typeof enterContext> = null;
+  let entered = false;
+  try {
+    prev = enterContext(ctx);
+    entered = true;
+    cb(h._arg);
+  } catch (e) {
+    reportCallbackError(e, cb, h._arg, ctx, h._loop, h, h._task);
+  } finally {
+    if (entered) exitContext(ctx, prev);
+  }
+}
+(Handle.prototype as { _runEntry: RunEntry })._runEntry = runHandle;
 
 /**
  * @internal Sends the error of a ready entry's callback to the loop's
@@ -280,6 +301,8 @@ export class TimerHandle extends Handle {
   _when: number;
   /** @internal Scheduling order, breaks deadline ties. */
   _seq: number;
+  /** @internal In the loop's timer heap (asyncio's `_scheduled`). */
+  _scheduled: boolean;
 
   /**
    * Timer handles come from the loop (`callLater`, `callAt`).
@@ -302,6 +325,7 @@ export class TimerHandle extends Handle {
     super(callback, arg, context, loop, null);
     this._when = when;
     this._seq = seq;
+    this._scheduled = false;
   }
 
   /**

@@ -7,7 +7,10 @@ function before(a: TimerHandle, b: TimerHandle): boolean {
   return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
-/** A min-heap of timer handles. */
+/**
+ * A min-heap of timer handles. A handle's `_scheduled` says whether it is in
+ * the heap, so that cancelling it counts only then (see `cancelledCount`).
+ */
 export class TimerHeap {
   _items: TimerHandle[] = [];
   /** How many of the items are cancelled (they are dropped lazily). */
@@ -22,6 +25,7 @@ export class TimerHeap {
   }
 
   push(h: TimerHandle): void {
+    h._scheduled = true;
     const items = this._items;
     let i = items.length;
     items.push(h);
@@ -38,6 +42,7 @@ export class TimerHeap {
   pop(): TimerHandle {
     const items = this._items;
     const top = items[0];
+    top._scheduled = false;
     const last = items.pop() as TimerHandle;
     const n = items.length;
     if (n > 0) {
@@ -58,13 +63,18 @@ export class TimerHeap {
 
   /** Drops every cancelled handle and restores the heap order. */
   purge(): void {
-    const kept = this._items.filter((h) => !h._cancelled);
+    const kept = this._items.filter((h) => {
+      if (!h._cancelled) return true;
+      h._scheduled = false;
+      return false;
+    });
     this._items = [];
     this.cancelledCount = 0;
     for (const h of kept) this.push(h);
   }
 
   clear(): void {
+    for (const h of this._items) h._scheduled = false;
     this._items = [];
     this.cancelledCount = 0;
   }

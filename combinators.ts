@@ -31,7 +31,13 @@ import { describe } from "./_describe.ts";
 import { CancelledError, TimeoutError } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
 import { Future } from "./future.ts";
-import { type Awaitable, ensureFuture } from "./task.ts";
+import {
+  type Awaitable,
+  type AwaitedOf,
+  ensureFuture,
+  toFuture,
+} from "./task.ts";
+import { badType, checkOptions, checkTime } from "./_validate.ts";
 import type { EventLoop } from "./loop.ts";
 import type { TimerHandle } from "./_handle.ts";
 import { timeout } from "./timeouts.ts";
@@ -39,7 +45,7 @@ import { runningTask } from "./_context_state.ts";
 import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 
 export { ensureFuture };
-export type { Awaitable, Coroutine };
+export type { Awaitable, AwaitedOf, Coroutine };
 
 /**
  * Protects an awaitable from cancellation (asyncio's `shield`): returns a
@@ -73,7 +79,7 @@ export type { Awaitable, Coroutine };
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
-  const inner = ensureFuture(aw);
+  const inner = toFuture(aw, undefined, "shield", "aw");
   if (inner.done()) return inner;
   const loop = inner._loop;
   const outer = loop.createFuture<T>();
@@ -141,17 +147,12 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
  * ```
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Coroutine<T> {
-  if (ms !== null && typeof ms !== "number") {
-    throw new TypeError(
-      `waitFor() expects a timeout in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
-  }
-  if (ms !== ms) throw new RangeError("Invalid timeout: NaN (not a number)");
+  if (ms !== null) checkTime("waitFor", "ms (or null)", ms);
   if (!(aw instanceof Future) && !isCoroutine(aw)) {
     throw new TypeError(
-      `waitFor() expects a Future, a Task or a coroutine, got ${describe(aw)}${
+      `waitFor(): aw must be a Future, a Task or a coroutine, got ${
+        describe(aw)
+      }${
         isGeneratorFunction(aw) ? " (a generator function: call it first)" : ""
       }`,
     );
@@ -231,7 +232,8 @@ export interface WaitOptions {
  * and never throws on timeout: what is still running is in `pending`.
  * Coroutines are refused: wrap them in tasks, so you hold what is pending.
  *
- * @typeParam T The futures' result type.
+ * @typeParam F The futures' type; futures of different result types give
+ * their union (`Task<string> | Task<number>`).
  * @param fs Futures or tasks (duplicates count once).
  * @param options `timeout` (milliseconds) and `returnWhen`.
  * @returns A coroutine to `yield*`; it returns `[done, pending]`.
@@ -257,42 +259,47 @@ export interface WaitOptions {
  * })());
  * ```
  */
-export function wait<T>(
-  fs: Iterable<Future<T>>,
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
   options?: WaitOptions,
-): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+): Coroutine<[Set<F>, Set<F>]> {
   if (
     fs instanceof Future || isCoroutine(fs) || fs === null ||
     typeof fs !== "object" ||
     typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
     throw new TypeError(
-      `expect a list of futures, not ${typeName(fs)}`,
+      `wait(): fs: expect a list of futures, not ${typeName(fs)}`,
     );
   }
+  checkOptions("wait", options);
   const set = new Set(fs);
-  if (set.size === 0) throw new RangeError("Set of Tasks/Futures is empty.");
+  if (set.size === 0) {
+    throw new RangeError("wait(): fs: Set of Tasks/Futures is empty.");
+  }
   const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
   if (
     returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION &&
     returnWhen !== ALL_COMPLETED
   ) {
-    throw new RangeError(`Invalid return_when value: ${String(returnWhen)}`);
+    throw new (typeof returnWhen === "string" ? RangeError : TypeError)(
+      `wait(): Invalid return_when value: ${
+        typeof returnWhen === "string" ? returnWhen : describe(returnWhen)
+      } (options.returnWhen must be one of "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED")`,
+    );
   }
   const ms = checkTimeout(options?.timeout, "wait");
   for (const f of set) {
     if (isCoroutine(f)) {
       throw new TypeError(
-        "Passing coroutines is forbidden, use tasks explicitly.",
+        "wait(): fs: Passing coroutines is forbidden, use tasks explicitly.",
       );
     }
     if (!(f instanceof Future)) {
-      throw new TypeError(
-        `wait() expects futures or tasks, got ${describe(f)}`,
-      );
+      throw badType("wait", "each of fs", "a Future or a Task", f);
     }
   }
-  return waitImpl(set, ms, returnWhen);
+  return waitImpl(set, ms, returnWhen) as Coroutine<[Set<F>, Set<F>]>;
 }
 
 function* waitImpl<T>(
@@ -356,7 +363,8 @@ export interface AsCompletedOptions {
  * passed, every await not yet satisfied throws `TimeoutError` (the work
  * itself is not cancelled).
  *
- * @typeParam T The result type.
+ * @typeParam A The awaitables' type; each coroutine it yields returns
+ * their result type (the union, for inputs of different result types).
  * @param fs Futures, tasks or coroutines.
  * @param options `timeout` in milliseconds.
  * @returns An iterator of coroutines, in completion order.
@@ -379,21 +387,27 @@ export interface AsCompletedOptions {
  * assert.deepEqual(order, ["fast", "slow"]);
  * ```
  */
-export function asCompleted<T>(
-  fs: Iterable<Awaitable<T>>,
+export function asCompleted<A extends Awaitable<unknown>>(
+  fs: Iterable<A>,
   options?: AsCompletedOptions,
-): Generator<Coroutine<T>, void, unknown> {
+): Generator<Coroutine<AwaitedOf<A>>, void, unknown> {
+  type T = AwaitedOf<A>;
   if (
     fs instanceof Future || isCoroutine(fs) || fs === null ||
     typeof fs !== "object" ||
     typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
-    throw new TypeError(`expect an iterable of futures, not ${typeName(fs)}`);
+    throw new TypeError(
+      `asCompleted(): fs: expect an iterable of futures, not ${typeName(fs)}`,
+    );
   }
+  checkOptions("asCompleted", options);
   const ms = checkTimeout(options?.timeout, "asCompleted");
   const loop = getRunningLoop();
   const todo = new Set<Future<T>>();
-  for (const aw of new Set(fs)) todo.add(ensureFuture(aw, loop));
+  for (const aw of new Set(fs)) {
+    todo.add(toFuture(aw as Awaitable<T>, loop, "asCompleted", "fs"));
+  }
   const total = todo.size;
   const queue = new DoneQueue<T>(loop);
   let handle: TimerHandle | null = null;
@@ -484,14 +498,8 @@ class DoneQueue<T> {
 
 function checkTimeout(ms: unknown, what: string): number | null {
   if (ms === undefined || ms === null) return null;
-  if (typeof ms !== "number" || ms !== ms) {
-    throw new TypeError(
-      `${what}() expects a timeout in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
-  }
-  return ms;
+  checkTime(what, "options.timeout (or null)", ms);
+  return ms as number;
 }
 
 function typeName(x: unknown): string {

@@ -31,6 +31,12 @@ import {
 import type { Task } from "./task.ts";
 import { describe } from "./_describe.ts";
 import { hostContext } from "./_host_context.ts";
+import {
+  checkFunction,
+  checkInstance,
+  checkOptions,
+  registered,
+} from "./_validate.ts";
 
 /** A map for the next Context to share, set only inside `copy()`. */
 let adoptMap: Map<ContextVar<unknown>, unknown> | null = null;
@@ -119,11 +125,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Context.run() expects a function to run, got ${describe(fn)}`,
-      );
-    }
+    checkFunction("Context.run", "fn", fn);
     const prev = enterContext(this);
     try {
       return fn(...args);
@@ -174,6 +176,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   get<T>(v: ContextVar<T>): T | undefined {
+    checkInstance("Context.get", "v", v, ContextVar, "a ContextVar");
     return this._map.get(v) as T | undefined;
   }
 
@@ -195,6 +198,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    * ```
    */
   has(v: ContextVar<unknown>): boolean {
+    checkInstance("Context.has", "v", v, ContextVar, "a ContextVar");
     return this._map.has(v);
   }
 
@@ -307,6 +311,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
   }
 }
 
+registered.Context = Context;
 contextState.root = new Context();
 contextState.internal = new Context();
 
@@ -395,6 +400,36 @@ export function copyContext(): Context {
   return adopt(contextSnapshot());
 }
 
+/**
+ * The live current context, not a copy (asynkit's experimental
+ * `get_current_context`; here always available). Sharp edges, as asynkit
+ * warns: the object stays live, so whoever holds it sees (and, by handing it
+ * to `createTask` or `coroAwait`, shares) the running task's later writes;
+ * and it cannot be entered while it is current (`ctx.run` throws `cannot
+ * enter context`). Use {@linkcode copyContext} when a snapshot will do.
+ *
+ * @returns The context the caller runs in: the entered one, else the
+ * running task's, else the root context.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar, getCurrentContext } from "@x/runner/context";
+ * import { run } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new ContextVar<number>("v", { default: 0 });
+ * await run((function* () {
+ *   const live = getCurrentContext();
+ *   v.set(1);
+ *   assert.equal(live.get(v), 1); // a copy would still say undefined
+ *   assert.equal(getCurrentContext(), live);
+ * })());
+ * ```
+ */
+export function getCurrentContext(): Context {
+  return current();
+}
+
 /** Options of {@linkcode ContextVar}. */
 export interface ContextVarOptions<T> {
   /** Returned by `get()` when the current context has no value. */
@@ -435,11 +470,14 @@ export class ContextVar<T> {
   constructor(name: string, options?: ContextVarOptions<T>) {
     if (typeof name !== "string") {
       throw new TypeError(
-        `context variable name must be a string, got ${describe(name)}`,
+        `ContextVar(): name must be a string (context variable name must be a str), got ${
+          describe(name)
+        }`,
       );
     }
+    checkOptions("ContextVar", options);
     this.name = name;
-    this.#hasDefault = options !== undefined && "default" in options;
+    this.#hasDefault = options != null && "default" in options;
     this.#default = options?.default;
   }
 
@@ -535,7 +573,7 @@ export class ContextVar<T> {
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
       throw new TypeError(
-        `ContextVar.reset() expects a Token made by set(), got ${
+        `ContextVar.reset(): token must be a Token made by set(), got ${
           describe(token)
         }`,
       );
@@ -618,7 +656,7 @@ export class Token<T> implements Disposable {
     old: T | typeof Token.MISSING,
   ) {
     if (key !== TOKEN_KEY) {
-      throw new Error("Tokens can only be created by ContextVars");
+      throw new Error("Token(): Tokens can only be created by ContextVars");
     }
     this._context = context;
     this.var = variable;

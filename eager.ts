@@ -46,8 +46,7 @@
  * @module
  */
 
-import { type Coroutine, coroutineExpected, isCoroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import { type Coroutine, isCoroutine, type Suspend } from "./_coro.ts";
 import {
   adoptStarted,
   closeCoro,
@@ -61,10 +60,23 @@ import {
   SUSPENDED,
 } from "./_drive.ts";
 import { getRunningLoop } from "./_running.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { type Context, copyContext } from "./context.ts";
-import { CancelledError, type Future, InvalidStateError } from "./future.ts";
+import { CancelledError, Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkFunction,
+  checkInteger,
+  checkLoop,
+  checkOptions,
+  optBoolean,
+  optContext,
+  optFunction,
+  optString,
+} from "./_validate.ts";
 
 export { GeneratorExit };
 export type { Coroutine };
@@ -154,7 +166,11 @@ export class CoroStart<T> {
    * @throws {TypeError} `a coroutine was expected, got …`.
    */
   constructor(coro: Coroutine<T>, options?: CoroStartOptions) {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    if (!isCoroutine(coro)) checkCoroutine("CoroStart", "coro", coro);
+    if (options != null) {
+      checkPhaseOptions("CoroStart", options);
+      optBoolean("CoroStart", "options.autostart", options.autostart);
+    }
     this.coro = coro;
     this.context = options?.context;
     this._state = NOT_STARTED;
@@ -185,6 +201,7 @@ export class CoroStart<T> {
    * ```
    */
   start(options?: PhaseOptions): boolean {
+    checkPhaseOptions("CoroStart.start", options);
     if (this._state !== NOT_STARTED) {
       throw new Error("CoroStart.start() can only be called once");
     }
@@ -216,10 +233,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * assert.equal(cs.pending(), true);
    * cs.close();
    * ```
@@ -236,10 +254,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * cs.close();
    * assert.equal(cs.continued(), true);
    * ```
@@ -256,12 +275,12 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
-   * import { InvalidStateError } from "@x/runner";
+   * import { InvalidStateError, sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new CoroStart((function* () { return 3; })()).result(), 3);
-   * const pending = new CoroStart((function* () { yield; })());
+   * const pending = new CoroStart((function* () { yield* sleep(0); })());
    * assert.throws(() => pending.result(), InvalidStateError);
    * pending.close();
    * ```
@@ -314,6 +333,7 @@ export class CoroStart<T> {
    * ```
    */
   asCoroutine(options?: PhaseOptions): Coroutine<T> {
+    checkPhaseOptions("CoroStart.asCoroutine", options);
     return continueStart(this, options?.context ?? this.context);
   }
 
@@ -369,6 +389,7 @@ export class CoroStart<T> {
    * ```
    */
   asAwaitable(options?: PhaseOptions): Future<T> | Coroutine<T> {
+    checkPhaseOptions("CoroStart.asAwaitable", options);
     return this._state === FINISHED
       ? this.asFuture()
       : this.asCoroutine(options);
@@ -386,12 +407,13 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } catch {
    *     return "handled";
    *   }
@@ -400,6 +422,7 @@ export class CoroStart<T> {
    * ```
    */
   throw(exc: unknown, tries = 1): T {
+    checkInteger("CoroStart.throw", "tries", tries, 1);
     const s = this._state;
     if (s === FINISHED || s === CONTINUED) throw new Error(REUSE);
     for (let i = 0; i < tries; i++) {
@@ -455,13 +478,14 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * let cleaned = false;
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } finally {
    *     cleaned = true;
    *   }
@@ -599,8 +623,17 @@ function* delegate<T>(
       let mode: 0 | 1 = 0;
       let value: unknown;
       try {
-        value = yield out;
+        // The one cast of this driver: `out` is what `coro` yielded (a
+        // Suspend, though stepCoro reports it as unknown), passed on as is.
+        value = yield out as Suspend;
       } catch (e) {
+        // asynkit's coro_iter: closing us closes the inner coroutine (it
+        // may clean up, but not yield) and the GeneratorExit goes on up.
+        if (e instanceof GeneratorExit) {
+          finished = true;
+          closeCoro(coro as Coroutine<unknown>, ctx);
+          throw e;
+        }
         mode = 1;
         value = e;
       }
@@ -650,7 +683,16 @@ function* delegate<T>(
  * })());
  * ```
  */
-export function* coroAwait<T>(
+export function coroAwait<T>(
+  coro: Coroutine<T>,
+  options?: PhaseOptions,
+): Coroutine<T> {
+  checkCoroutine("coroAwait", "coro", coro);
+  checkPhaseOptions("coroAwait", options);
+  return coroAwaitImpl(coro, options);
+}
+
+function* coroAwaitImpl<T>(
   coro: Coroutine<T>,
   options?: PhaseOptions,
 ): Coroutine<T> {
@@ -692,7 +734,7 @@ export function* coroAwait<T>(
  * ```
  */
 export function coroIter<T>(coro: Coroutine<T>): Coroutine<T> {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  checkCoroutine("coroIter", "coro", coro);
   return iterImpl(coro);
 }
 
@@ -754,12 +796,25 @@ export function coroEager<T>(
   coro: Coroutine<T>,
   options?: EagerOptions<T>,
 ): Future<T> {
+  checkCoroutine("coroEager", "coro", coro);
+  checkEagerOptions("coroEager", options);
   const cs = new CoroStart(coro, {
     context: options?.context ?? copyContext(),
   });
   if (cs._state === FINISHED) return cs.asFuture();
   const create = options?.createTask;
-  if (create !== undefined) return create(cs.asCoroutine());
+  if (create != null) {
+    const f = create(cs.asCoroutine());
+    if (!(f instanceof Future)) {
+      throw badType(
+        "coroEager",
+        "the result of options.createTask",
+        "a Future",
+        f,
+      );
+    }
+    return f;
+  }
   const loop = getRunningLoop();
   if (loop._taskFactory !== null) {
     return loop.createTask(cs.asCoroutine(), { name: options?.name });
@@ -814,9 +869,8 @@ export function funcEager<A extends unknown[], T>(
   fn: (...args: A) => Coroutine<T>,
   options?: EagerOptions<T>,
 ): (...args: A) => Future<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`funcEager() needs a function, got ${describe(fn)}`);
-  }
+  checkFunction("funcEager", "fn", fn);
+  checkEagerOptions("funcEager", options);
   const wrapper = function (this: unknown, ...args: A): Future<T> {
     return coroEager(fn.apply(this, args), options);
   };
@@ -877,9 +931,173 @@ export function eager<A extends unknown[], T>(
   x: Coroutine<T> | ((...args: A) => Coroutine<T>),
   options?: EagerOptions<T>,
 ): Future<T> | ((...args: A) => Future<T>) {
+  checkEagerOptions("eager", options);
   if (isCoroutine(x)) return coroEager(x as Coroutine<T>, options);
   if (typeof x === "function") return funcEager(x, options);
-  throw new TypeError(`need coroutine or function, got ${describe(x)}`);
+  throw badType("eager", "x", "a coroutine or a function", x);
+}
+
+/** What {@linkcode cancelling} can cancel: a Future, a Task, a CoroStart's future… */
+export interface Cancellable {
+  /** Cancels, with a message for the `CancelledError`. */
+  cancel(msg?: string): unknown;
+  /** Whether it was cancelled. */
+  cancelled(): boolean;
+}
+
+/** Options of {@linkcode cancelling} and {@linkcode eagerCtx}. */
+export interface CancellingOptions {
+  /** The message of the `CancelledError` raised in the target. */
+  msg?: string;
+}
+
+/**
+ * A scope that cancels its `target` when it ends (asynkit's `cancelling`):
+ * `using c = cancelling(t)`. Leaving the scope in any way, an error
+ * included, cancels it; a target that is done by then is left as it is.
+ *
+ * @typeParam C The target's type.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "@x/runner";
+ * import { cancelling } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(1000));
+ *   {
+ *     using c = cancelling(t, { msg: "not needed" });
+ *     assert.equal(c.target, t);
+ *   }
+ *   yield* sleep(0);
+ *   assert.equal(t.cancelled(), true);
+ * })());
+ * ```
+ */
+export class Cancelling<C extends Cancellable> implements Disposable {
+  /** What gets cancelled at scope exit. */
+  readonly target: C;
+  /** The cancel message. */
+  readonly msg: string | undefined;
+
+  /**
+   * Makes the scope; {@linkcode cancelling} is the usual way.
+   *
+   * @param target What to cancel.
+   * @param options `msg`.
+   */
+  constructor(target: C, options?: CancellingOptions) {
+    if (
+      target === null || typeof target !== "object" ||
+      typeof target.cancel !== "function"
+    ) {
+      throw badType(
+        "cancelling",
+        "target",
+        "a Future or Task (something with cancel())",
+        target,
+      );
+    }
+    checkOptions("cancelling", options);
+    optString("cancelling", "options.msg", options?.msg);
+    this.target = target;
+    this.msg = options?.msg;
+  }
+
+  /** Cancels the target (a done one ignores it). */
+  [Symbol.dispose](): void {
+    this.target.cancel(this.msg);
+  }
+}
+
+/**
+ * A {@linkcode Cancelling} scope for `target`: it is cancelled, with `msg`,
+ * when the `using` scope ends.
+ *
+ * @param target A Future or Task.
+ * @param options `msg`.
+ * @returns The scope; its `target` is `target`.
+ * @throws {TypeError} When `target` cannot be cancelled.
+ *
+ * @example
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@x/runner";
+ * import { cancelling } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   let t;
+ *   {
+ *     using c = cancelling(createTask(sleep(1000)), { msg: "hello" });
+ *     t = c.target;
+ *   }
+ *   try {
+ *     yield* t;
+ *   } catch (e) {
+ *     assert.ok(e instanceof CancelledError);
+ *     assert.equal(e.message, "hello");
+ *   }
+ * })());
+ * ```
+ */
+export function cancelling<C extends Cancellable>(
+  target: C,
+  options?: CancellingOptions,
+): Cancelling<C> {
+  return new Cancelling(target, options);
+}
+
+/** Options of {@linkcode eagerCtx}. */
+export interface EagerCtxOptions<T> extends CancellingOptions {
+  /** As for {@linkcode coroEager}. */
+  createTask?: (coro: Coroutine<T>) => Future<T>;
+}
+
+/**
+ * Starts `coro` eagerly ({@linkcode coroEager}) inside a
+ * {@linkcode cancelling} scope (asynkit's `eager_ctx`): if the scope ends
+ * before the work is done, it is cancelled.
+ *
+ * @param coro The coroutine.
+ * @param options `msg`, `createTask`.
+ * @returns The scope; `target` is the done Future or the Task.
+ * @throws {TypeError} `a coroutine was expected, got …`.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "@x/runner";
+ * import { eagerCtx } from "@x/runner/eager";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * const r = await run((function* () {
+ *   using c = eagerCtx((function* () {
+ *     log.push("started");
+ *     yield* sleep(1);
+ *     return 42;
+ *   })());
+ *   log.push("caller");
+ *   return yield* c.target;
+ * })());
+ * assert.equal(r, 42);
+ * assert.deepEqual(log, ["started", "caller"]);
+ * ```
+ */
+export function eagerCtx<T>(
+  coro: Coroutine<T>,
+  options?: EagerCtxOptions<T>,
+): Cancelling<Future<T>> {
+  if (!isCoroutine(coro)) checkCoroutine("eagerCtx", "coro", coro);
+  checkOptions("eagerCtx", options);
+  optFunction("eagerCtx", "options.createTask", options?.createTask);
+  optString("eagerCtx", "options.msg", options?.msg);
+  const create = options?.createTask;
+  const f = coroEager(
+    coro,
+    create === undefined ? undefined : { createTask: create },
+  );
+  return new Cancelling(f, options);
 }
 
 /**
@@ -925,10 +1143,11 @@ export function eagerTaskFactory(
   coro: Coroutine<unknown>,
   options?: TaskOptions,
 ): Task<unknown> {
+  checkLoop("eagerTaskFactory", "loop", loop);
   if (options?.context === undefined && options?.name === undefined) {
-    return new Task(coro, EAGER_START, loop); // no options object per task
+    return taskHooks.newEagerTask(coro, EAGER_START, loop); // no options per task
   }
-  return new Task(coro, {
+  return taskHooks.newEagerTask(coro, {
     context: options.context,
     name: options.name,
     eagerStart: true,
@@ -943,11 +1162,7 @@ export type CoroState = "new" | "running" | "suspended" | "done";
 const STATE_NAMES: CoroState[] = ["new", "running", "suspended", "done"];
 
 function checkCoro(c: unknown, fn: string): void {
-  if (!isCoroutine(c)) {
-    throw new TypeError(
-      `${fn}() expects a coroutine (a generator object), got ${describe(c)}`,
-    );
-  }
+  if (!isCoroutine(c)) checkCoroutine(fn, "c", c);
 }
 
 /**
@@ -970,10 +1185,11 @@ function checkCoro(c: unknown, fn: string): void {
  *
  * @example
  * ```ts
+ * import { sleep } from "@x/runner";
  * import { CoroStart, coroState } from "@x/runner/eager";
  * import assert from "node:assert/strict";
  *
- * const c = (function* () { yield; })();
+ * const c = (function* () { yield* sleep(0); })();
  * assert.equal(coroState(c), "new");
  * const cs = new CoroStart(c);
  * assert.equal(coroState(c), "suspended");
@@ -981,7 +1197,7 @@ function checkCoro(c: unknown, fn: string): void {
  * assert.equal(coroState(c), "done");
  * ```
  */
-export function coroState(c: Coroutine<unknown>): CoroState {
+export function coroState(c: Generator<unknown, unknown, unknown>): CoroState {
   checkCoro(c, "coroState");
   return STATE_NAMES[coroStateOf(c)];
 }
@@ -1002,7 +1218,7 @@ export function coroState(c: Coroutine<unknown>): CoroState {
  * assert.equal(coroIsNew((function* () {})()), true);
  * ```
  */
-export function coroIsNew(c: Coroutine<unknown>): boolean {
+export function coroIsNew(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsNew");
   return coroStateOf(c) === NEW;
 }
@@ -1032,7 +1248,9 @@ export function coroIsNew(c: Coroutine<unknown>): boolean {
  * }
  * ```
  */
-export function coroIsSuspended(c: Coroutine<unknown>): boolean {
+export function coroIsSuspended(
+  c: Generator<unknown, unknown, unknown>,
+): boolean {
   checkCoro(c, "coroIsSuspended");
   return coroStateOf(c) === SUSPENDED;
 }
@@ -1055,7 +1273,18 @@ export function coroIsSuspended(c: Coroutine<unknown>): boolean {
  * assert.equal(coroIsDone(c), true);
  * ```
  */
-export function coroIsDone(c: Coroutine<unknown>): boolean {
+export function coroIsDone(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsDone");
   return coroStateOf(c) === DONE;
+}
+
+function checkPhaseOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optContext(fn, "options.context", (options as PhaseOptions)?.context);
+}
+
+function checkEagerOptions(fn: string, options: unknown): void {
+  checkPhaseOptions(fn, options);
+  const create = (options as EagerOptions<unknown>)?.createTask;
+  optFunction(fn, "options.createTask", create);
 }

@@ -43,13 +43,21 @@ import {
   FutureExtra,
   type PromiseBox,
 } from "./_future_bits.ts";
-import { Handle, reportCallbackError } from "./_handle.ts";
+import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
-import type { Coroutine } from "./_coro.ts";
+import type { Coroutine, Suspend } from "./_coro.ts";
+import {
+  checkFunction,
+  checkLoop,
+  checkOptions,
+  optContext,
+  optLoop,
+  optString,
+} from "./_validate.ts";
 
 export { CancelledError, InvalidStateError, KeyboardInterrupt, TimeoutError };
-export type { Coroutine };
+export type { Coroutine, Suspend };
 
 /** @internal */
 export const PENDING = 0;
@@ -71,23 +79,62 @@ export interface DoneCallbackOptions {
   context?: Context;
 }
 
-/** What a future's exception report holds; it must not reference the future. */
-interface NeverRetrieved {
+/**
+ * @internal What a failed future's "never retrieved" report needs. It must
+ * not reference the future (the FinalizationRegistry would then keep it
+ * alive), so the description is made from these parts when reported.
+ */
+export class NeverRetrieved {
   loop: EventLoop;
   kind: string;
+  /** A task's name (or the `N` of `Task-N`); `null` for a future. */
+  name: string | number | null;
   exception: unknown;
-  description: string;
   sourceTraceback: string | undefined;
+  constructor(
+    loop: EventLoop,
+    kind: string,
+    name: string | number | null,
+    exception: unknown,
+    sourceTraceback: string | undefined,
+  ) {
+    this.loop = loop;
+    this.kind = kind;
+    this.name = name;
+    this.exception = exception;
+    this.sourceTraceback = sourceTraceback;
+  }
 }
 
-const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
-  held.loop.callExceptionHandler({
+// Reports a failure nobody retrieved when its future is collected. Its loop
+// keeps the record in `_unretrieved` until it is retrieved or reported, so
+// that closing the loop reports what is left at once, and so that a record
+// no longer there is not reported at all. (No unregister token: the engine's
+// token table would grow with every failure.)
+const neverRetrieved = new FinalizationRegistry<NeverRetrieved>(
+  reportNeverRetrieved,
+);
+
+/**
+ * @internal Reports `held` once, from the registry or from `loop.close()`,
+ * unless it was retrieved.
+ */
+export function reportNeverRetrieved(held: NeverRetrieved): void {
+  const loop = held.loop;
+  if (!loop._unretrieved.delete(held)) return;
+  const name = held.name;
+  const what = name === null
+    ? ""
+    : ` name='${typeof name === "number" ? `Task-${name}` : name}'`;
+  loop.callExceptionHandler({
     message: `${held.kind} exception was never retrieved`,
     exception: held.exception,
-    description: held.description,
+    description: `<${held.kind} finished${what} exception=${
+      describe(held.exception)
+    }>`,
     sourceTraceback: held.sourceTraceback,
   });
-});
+}
 
 /**
  * The result of an operation that has not finished yet: asyncio's `Future`.
@@ -97,10 +144,10 @@ const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
  * order they were added, each in the context captured when it was added.
  *
  * A Future whose exception nobody read (by `result()`, `exception()`,
- * `yield*` or `await`) is reported to the loop's exception handler as
- * "Future exception was never retrieved" when it is garbage-collected. That
- * is later than in CPython: it happens whenever the JS engine collects the
- * object, which may be never in a short program.
+ * `yield*` or `await`) is reported once to the loop's exception handler as
+ * "Future exception was never retrieved": when it is garbage-collected, or
+ * at the latest when its loop closes (`loop.close()`, and so
+ * `Runner.close()`), so a short program shows its lost errors too.
  *
  * @typeParam T The type of the result.
  *
@@ -141,6 +188,8 @@ export class Future<T> implements PromiseLike<T> {
   _flags: number;
   /** @internal Rarely set fields, allocated on first write. */
   _extra: FutureExtra<T> | null;
+  /** @internal See `ReadyItem._runEntry`. */
+  declare readonly _runEntry: RunEntry;
 
   /**
    * Makes a pending future. Prefer `loop.createFuture()`.
@@ -151,6 +200,8 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {Error} `no running event loop` when no loop is given or running.
    */
   constructor(options?: FutureOptions, loop?: EventLoop) {
+    if (loop !== undefined) checkLoop("Future", "loop", loop);
+    else if (options != null) checkFutureOptions("Future", options);
     this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
@@ -392,6 +443,9 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   cancel(msg?: string): boolean {
+    if (msg != null && typeof msg !== "string") {
+      optString(`${this._kind()}.cancel`, "msg", msg);
+    }
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._cancelMessage = msg;
@@ -426,11 +480,8 @@ export class Future<T> implements PromiseLike<T> {
     callback: (future: this) => void,
     options?: DoneCallbackOptions,
   ): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `addDoneCallback() expects a function, got ${describe(callback)}`,
-      );
-    }
+    checkFunction("Future.addDoneCallback", "callback", callback);
+    if (options != null) checkContextOption("Future.addDoneCallback", options);
     this._addCallback(callback, options?.context ?? copyContext());
   }
 
@@ -534,8 +585,9 @@ export class Future<T> implements PromiseLike<T> {
    * loop.close();
    * ```
    */
-  [Symbol.iterator](): Generator<unknown, T, unknown> {
-    return new FutureIter(this) as unknown as Generator<unknown, T, unknown>;
+  [Symbol.iterator](): Coroutine<T> {
+    // FutureIter yields the future itself: the Suspend a task waits on.
+    return new FutureIter(this) as unknown as Coroutine<T>;
   }
 
   /**
@@ -568,6 +620,61 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /**
+   * Like `Promise.prototype.catch`: a native promise settled as
+   * {@linkcode Future.then} settles it, with `onrejected` handling the
+   * exception (a `CancelledError` when the future was cancelled). Counts as
+   * retrieving the exception, as `then` does.
+   *
+   * @param onrejected Called with the exception.
+   * @returns A native promise.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * f.setException(new RangeError("no"));
+   * const r = await f.catch((e) => (e instanceof RangeError ? -1 : 0));
+   * assert.equal(r, -1);
+   * loop.close();
+   * ```
+   */
+  catch<R = never>(
+    onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.toPromise().catch(onrejected);
+  }
+
+  /**
+   * Like `Promise.prototype.finally`: a native promise settled as
+   * {@linkcode Future.then} settles it, after `onfinally` ran (whether the
+   * future succeeded, failed or was cancelled). The returned promise keeps
+   * the outcome, so a failure must still be handled on it.
+   *
+   * @param onfinally Called once the future is done.
+   * @returns A native promise with the future's outcome.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<string>();
+   * f.setResult("done");
+   * let ran = false;
+   * assert.equal(await f.finally(() => { ran = true; }), "done");
+   * assert.ok(ran);
+   * loop.close();
+   * ```
+   */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.toPromise().finally(onfinally);
+  }
+
+  /**
    * The native promise behind `then` (one per future).
    *
    * @returns A promise settled with the future's outcome.
@@ -596,6 +703,8 @@ export class Future<T> implements PromiseLike<T> {
       });
       box = extra.promise = { promise, resolve, reject };
       if (this._state !== PENDING) settle(this, box);
+      // Nothing can complete it any more: reject rather than hang.
+      else if (this._loop.isClosed()) reject(new Error("Event loop is closed"));
     }
     if (this._failed) this._retrieved();
     return box.promise;
@@ -670,21 +779,34 @@ export class Future<T> implements PromiseLike<T> {
   _reject(exception: unknown): void {
     this._result = exception as T;
     this._flags |= FLAG_FAILED | FLAG_LOG_TRACEBACK;
-    neverRetrieved.register(this, {
-      loop: this._loop,
-      kind: this._kind(),
+    const loop = this._loop;
+    const held = new NeverRetrieved(
+      loop,
+      this._kind(),
+      this._reportName(),
       exception,
-      description: String(this),
-      sourceTraceback: sourceTracebacks.get(this),
-    }, this);
+      sourceTracebacks.get(this),
+    );
+    this._extraFields().neverRetrieved = held;
+    loop._unretrieved.add(held);
+    neverRetrieved.register(this, held);
     this._finish(FINISHED);
+  }
+
+  /** @internal The name a "never retrieved" report gives (tasks have one). */
+  _reportName(): string | number | null {
+    return null;
   }
 
   /** @internal Marks the exception as seen: no "never retrieved" report. */
   _retrieved(): void {
     if ((this._flags & FLAG_LOG_TRACEBACK) !== 0) {
       this._flags &= ~FLAG_LOG_TRACEBACK;
-      neverRetrieved.unregister(this);
+      const extra = this._extra!;
+      const held = extra.neverRetrieved!;
+      extra.neverRetrieved = null;
+      held.loop._unretrieved.delete(held);
+      held.exception = undefined;
     }
   }
 
@@ -733,27 +855,6 @@ export class Future<T> implements PromiseLike<T> {
     loop._pushReady(this);
   }
 
-  /** @internal Runs the lone done callback queued by `_scheduleLone`. */
-  _run(): void {
-    const cb = this._callbacks;
-    if (typeof cb !== "function") return;
-    this._callbacks = null;
-    // An internal callback reads no context variables: no context to enter.
-    try {
-      cb(this);
-    } catch (e) {
-      reportCallbackError(
-        e,
-        cb,
-        this,
-        contextState.internal as Context,
-        this._loop,
-        null,
-        null,
-      );
-    }
-  }
-
   /** @internal */
   _stepOf(): Task<unknown> | null {
     return null;
@@ -799,6 +900,28 @@ export class Future<T> implements PromiseLike<T> {
     }
   }
 }
+
+/** @internal Runs the lone done callback queued by `_scheduleLone`. */
+export function runLoneCallback(f: Future<unknown>): void {
+  const cb = f._callbacks;
+  if (typeof cb !== "function") return;
+  f._callbacks = null;
+  // An internal callback reads no context variables: no context to enter.
+  try {
+    cb(f);
+  } catch (e) {
+    reportCallbackError(
+      e,
+      cb,
+      f,
+      contextState.internal as Context,
+      f._loop,
+      null,
+      null,
+    );
+  }
+}
+(Future.prototype as { _runEntry: RunEntry })._runEntry = runLoneCallback;
 
 /** Settles `box` with the outcome of the done future `f`. */
 function settle<T>(f: Future<T>, box: PromiseBox<T>): void {
@@ -850,4 +973,16 @@ class FutureIter<T> {
 /** @internal Whether an error must escape containment and stop the loop. */
 export function isFatal(e: unknown): boolean {
   return e instanceof KeyboardInterrupt;
+}
+
+/** @internal Checks the options of a Future (and Task) constructor. */
+export function checkFutureOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optLoop(fn, "options.loop", (options as FutureOptions).loop);
+}
+
+/** @internal Checks an options object whose one field is `context`. */
+export function checkContextOption(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  optContext(fn, "options.context", (options as { context?: unknown }).context);
 }

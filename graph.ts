@@ -289,8 +289,8 @@ export function formatTaskTree(loop?: EventLoop): string {
 /** Pending tasks of a loop, oldest first, and who waits on what. */
 class WaiterIndex {
   tasks: Task<unknown>[] = [];
-  /** Future → the tasks whose `_futWaiter` it is. */
-  byFuture = new Map<Future<unknown>, Task<unknown>[]>();
+  /** Future (or parking lot) → the tasks whose `_futWaiter` it is. */
+  byFuture = new Map<object, Task<unknown>[]>();
   constructor(loop: EventLoop) {
     for (let t = loop._taskHead; t !== null; t = t._nextTask) {
       this.tasks.push(t);
@@ -414,7 +414,11 @@ function status(t: Task<unknown>, now: number): string {
   return `[${state}] ${waitingOn(w, loop, now)}`;
 }
 
-function waitingOn(w: Future<unknown>, loop: EventLoop, now: number): string {
+function waitingOn(
+  w: { readonly _state: number },
+  loop: EventLoop,
+  now: number,
+): string {
   if (w instanceof Task) return `awaiting Task '${w.getName()}'`;
   const label = waitLabels.get(w);
   if (label !== undefined) return `waiting on ${describe(label)}`;

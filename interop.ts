@@ -40,7 +40,6 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { copyContext } from "./context.ts";
@@ -48,6 +47,76 @@ import { hostContextStore } from "./_host_context.ts";
 import { Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
+import {
+  checkFunction,
+  checkOptions,
+  checkTime,
+  optLoop,
+  optSignal,
+} from "./_validate.ts";
+
+/**
+ * The part of an `AbortSignal` this package relies on: the type
+ * {@linkcode HostAbortSignal} falls back to for a consumer whose `lib` and
+ * `types` declare no `AbortSignal` (say `lib: ["es2022"]`, `types: []`).
+ * The host's real signal has all of it.
+ *
+ * @example
+ * ```ts
+ * import type { AbortSignalLike } from "@x/runner/interop";
+ * import assert from "node:assert/strict";
+ *
+ * const s: AbortSignalLike = new AbortController().signal;
+ * assert.equal(s.aborted, false);
+ * ```
+ */
+export interface AbortSignalLike {
+  /** Whether the signal was aborted. */
+  readonly aborted: boolean;
+  /** Why it was aborted (`undefined` until then). */
+  readonly reason: unknown;
+  /** Throws `reason` when aborted. */
+  throwIfAborted(): void;
+  /**
+   * Listens for the `abort` event.
+   *
+   * @param type `"abort"`.
+   * @param listener Called on abort.
+   * @param options `once`.
+   */
+  addEventListener(
+    type: "abort",
+    listener: () => void,
+    options?: { once?: boolean },
+  ): void;
+  /**
+   * Stops listening.
+   *
+   * @param type `"abort"`.
+   * @param listener The listener given to `addEventListener`.
+   */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
+ * The `AbortSignal` type of the public signatures: the host's own where the
+ * consumer's types declare one (the DOM lib, `@types/node`, Deno, Bun), so
+ * `fetch(url, { signal: abortSignal() })` type-checks; otherwise the
+ * structural {@linkcode AbortSignalLike}, so the package's types need no
+ * DOM lib.
+ *
+ * @example
+ * ```ts
+ * import type { HostAbortSignal } from "@x/runner/interop";
+ *
+ * const s: HostAbortSignal = new AbortController().signal;
+ * const native: AbortSignal = s; // the host's type, where there is one
+ * ```
+ */
+export type HostAbortSignal = typeof globalThis extends {
+  AbortSignal: { prototype: infer S };
+} ? S
+  : AbortSignalLike;
 
 // One controller per task, made on first use. A task's controller is
 // replaced once its cancellation was delivered or taken back (see below).
@@ -90,7 +159,7 @@ const controllers = new WeakMap<Task<unknown>, AbortController>();
  * })());
  * ```
  */
-export function abortSignal(): AbortSignal {
+export function abortSignal(): HostAbortSignal {
   const task = runningState.loop?._currentTask ?? null;
   if (task === null) {
     throw new Error("abortSignal() must be called from inside a task");
@@ -191,16 +260,12 @@ class AbortableFuture<T> extends Future<T> {
  * ```
  */
 export function fromAbortable<T>(
-  fn: (signal: AbortSignal) => PromiseLike<T>,
+  fn: (signal: HostAbortSignal) => PromiseLike<T>,
   options?: FromAbortableOptions,
 ): Future<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `fromAbortable() expects a function (signal) => promise, got ${
-        describe(fn)
-      }`,
-    );
-  }
+  checkFunction("fromAbortable", "fn", fn);
+  checkOptions("fromAbortable", options);
+  optLoop("fromAbortable", "options.loop", options?.loop);
   const controller = new AbortController();
   const fut = new AbortableFuture<T>(
     options?.loop ?? runningLoopOrThrow(),
@@ -267,10 +332,13 @@ function settle(args: [Future<unknown>, boolean, unknown]): void {
   else fut._resolve(value);
 }
 
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
 /** Options of {@linkcode delay}. */
 export interface DelayOptions {
   /** Aborting it rejects the promise with the signal's `reason`. */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
 }
 
 /**
@@ -298,11 +366,9 @@ export interface DelayOptions {
  * ```
  */
 export function delay(ms: number, options?: DelayOptions): Promise<void> {
-  if (typeof ms !== "number" || ms !== ms) {
-    throw new TypeError(
-      `delay() expects milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  checkTime("delay", "ms", ms);
+  checkOptions("delay", options);
+  optSignal("delay", "options.signal", options?.signal);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   // Called from a loop's callback or task: that loop counts it as host work
@@ -310,16 +376,25 @@ export function delay(ms: number, options?: DelayOptions): Promise<void> {
   const loop = runningState.loop;
   if (loop !== null) loop._hostPending++;
   return new Promise<void>((resolve, reject) => {
+    let id: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(id);
       loop?._hostWorkDone();
       reject(signal!.reason);
     };
-    const id = setTimeout(() => {
+    const done = (): void => {
       signal?.removeEventListener("abort", onAbort);
       loop?._hostWorkDone();
       resolve();
-    }, Math.max(0, ms));
+    };
+    // Hosts fire a longer setTimeout at once: wait in chunks, so that
+    // `delay(Infinity)` never resolves (only its signal can end it).
+    const wait = (left: number): void => {
+      id = left > MAX_HOST_DELAY
+        ? setTimeout(wait, MAX_HOST_DELAY, left - MAX_HOST_DELAY)
+        : setTimeout(done, Math.max(0, left));
+    };
+    wait(ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

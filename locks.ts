@@ -45,9 +45,9 @@ import {
   type Future,
 } from "./future.ts";
 import { getRunningLoop } from "./_running.ts";
-import { describe } from "./_describe.ts";
 import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
+import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";
 
 export type { Coroutine };
 
@@ -60,9 +60,26 @@ function boundLoop(obj: LoopBound): EventLoop {
   const loop = getRunningLoop();
   if (obj._loop === null) obj._loop = loop;
   else if (obj._loop !== loop) {
-    throw new Error(`${obj} is bound to a different event loop`);
+    throw new Error(
+      `${obj} is bound to a different event loop${
+        obj._loop.isClosed() ? " (one that is closed now)" : ""
+      }`,
+    );
   }
   return loop;
+}
+
+/**
+ * A count: an integer, at least `min`, with asyncio's wordings
+ * (`initial value must be >= 0`, `parties must be > 0`).
+ */
+function checkCount(fn: string, param: string, n: unknown, min = 0): void {
+  checkInteger(fn, param, n, -Infinity);
+  if ((n as number) < min) {
+    throw min === 0 && param === "value"
+      ? badValue(fn, "initial value", ">= 0", n)
+      : badValue(fn, param, `> ${min - 1}`, n);
+  }
 }
 
 function removeItem<T>(list: T[], item: T): void {
@@ -343,13 +360,14 @@ export class Lock {
     }
     const list = waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
-    list.push(fut);
+    this._enqueue(list, fut);
     waitLabels.set(fut, this); // for formatTaskTree
     try {
       try {
         yield* fut;
       } finally {
         removeItem(list, fut);
+        this._dequeued(fut);
       }
     } catch (e) {
       // Keep the invariant: if the lock is free and someone waits, the
@@ -386,6 +404,17 @@ export class Lock {
     this._locked = false;
     this._wakeUpFirst();
   }
+
+  /**
+   * @internal Where a new waiter goes: the end (a priority lock orders by
+   * priority, experimental/_priority.ts).
+   */
+  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
+    list.push(fut);
+  }
+
+  /** @internal A waiter left the list (a hook for priority locks). */
+  _dequeued(_fut: Future<boolean>): void {}
 
   /** @internal */
   _wakeUpFirst(): void {
@@ -462,10 +491,8 @@ export class Condition {
    * @throws {TypeError} When `lock` is not a Lock.
    */
   constructor(lock?: Lock) {
-    if (lock !== undefined && !(lock instanceof Lock)) {
-      throw new TypeError(
-        `Condition() expects a Lock, got ${describe(lock)}`,
-      );
+    if (lock != null && !(lock instanceof Lock)) {
+      throw badType("Condition", "lock", "a Lock", lock);
     }
     this._lock = lock ?? new Lock();
   }
@@ -571,7 +598,7 @@ export class Condition {
     try {
       let failure: unknown = NONE;
       const fut = loop.createFuture<boolean>();
-      this._waiters.push(fut);
+      this._enqueue(this._waiters, fut);
       waitLabels.set(fut, this); // for formatTaskTree
       try {
         yield* fut;
@@ -579,6 +606,7 @@ export class Condition {
         failure = e;
       } finally {
         removeItem(this._waiters, fut);
+        this._dequeued(fut);
       }
       // Take the lock back even when cancelled; only a CancelledError is
       // retried (the latest one wins), anything else is fatal and must not
@@ -634,7 +662,13 @@ export class Condition {
    * assert.equal(r, "n=2");
    * ```
    */
-  *waitFor<T>(predicate: () => T): Coroutine<T> {
+  waitFor<T>(predicate: () => T): Coroutine<T> {
+    checkFunction("Condition.waitFor", "predicate", predicate);
+    return this._waitFor(predicate);
+  }
+
+  /** @internal {@linkcode Condition.waitFor} after its check. */
+  *_waitFor<T>(predicate: () => T): Coroutine<T> {
     let result = predicate();
     while (!result) {
       yield* this.wait();
@@ -660,9 +694,21 @@ export class Condition {
    * ```
    */
   notify(n = 1): void {
+    if (!Number.isInteger(n) || n < 0) checkCount("Condition.notify", "n", n);
     if (!this.locked()) throw new Error("cannot notify on un-acquired lock");
     this._notify(n);
   }
+
+  /**
+   * @internal Where a new waiter goes: the end (a priority condition orders
+   * by priority, experimental/_priority.ts).
+   */
+  _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
+    list.push(fut);
+  }
+
+  /** @internal A waiter left the list (a hook for priority conditions). */
+  _dequeued(_fut: Future<boolean>): void {}
 
   /** @internal */
   _notify(n: number): void {
@@ -768,17 +814,12 @@ export class Semaphore {
    *
    * @param value The initial count (1 by default).
    * @throws {TypeError} When `value` is not a number.
-   * @throws {RangeError} `Semaphore initial value must be >= 0`.
+   * @throws {RangeError} `Semaphore(): initial value must be >= 0`, or
+   * when `value` is not an integer (`Infinity` is allowed: no limit).
    */
   constructor(value = 1) {
-    if (typeof value !== "number" || value !== value) {
-      throw new TypeError(
-        `Semaphore() expects a number of slots, got ${describe(value)}`,
-      );
-    }
-    if (value < 0) {
-      throw new RangeError("Semaphore initial value must be >= 0");
-    }
+    // Infinity is an unbounded semaphore; 1.5 slots mean nothing.
+    if (value !== Infinity) checkCount(new.target.name, "value", value);
     this._value = value;
   }
 
@@ -937,7 +978,7 @@ export class BoundedSemaphore extends Semaphore {
    * Makes a bounded semaphore with `value` slots (also its maximum).
    *
    * @param value The initial and maximum count (1 by default).
-   * @throws {RangeError} `Semaphore initial value must be >= 0`.
+   * @throws {RangeError} `BoundedSemaphore(): initial value must be >= 0`.
    */
   constructor(value = 1) {
     super(value);
@@ -1052,15 +1093,11 @@ export class Barrier {
    * Makes a barrier for `parties` tasks.
    *
    * @param parties How many tasks must wait before all are released.
-   * @throws {RangeError} `parties must be > 0`.
+   * @throws {RangeError} `Barrier(): parties must be > 0`, or when
+   * `parties` is not an integer.
    */
   constructor(parties: number) {
-    if (typeof parties !== "number" || parties !== parties) {
-      throw new TypeError(
-        `Barrier() expects a number of parties, got ${describe(parties)}`,
-      );
-    }
-    if (parties < 1) throw new RangeError("parties must be > 0");
+    checkCount("Barrier", "parties", parties, 1);
     this._parties = parties;
   }
 

@@ -49,8 +49,26 @@ import { ReadyQueue } from "./_ready_queue.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { TimerHeap } from "./_timer_heap.ts";
-import { Future } from "./future.ts";
-import { ensureFuture, gather, Task, type TaskOptions } from "./task.ts";
+import { taskHooks } from "./_task_hooks.ts";
+import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
+import {
+  checkTaskOptions,
+  ensureFuture,
+  gather,
+  Task,
+  type TaskOptions,
+} from "./task.ts";
+import { checkContextOption } from "./future.ts";
+import {
+  badType,
+  badValue,
+  checkCoroutine,
+  checkInteger,
+  checkOptions,
+  checkTime,
+  optBoolean,
+  registered,
+} from "./_validate.ts";
 
 export { getRunningLoop, Handle, TimerHandle };
 
@@ -149,6 +167,21 @@ const macrotask = makeMacrotask();
 
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
+/**
+ * Logs when the default exception handler itself failed. If even
+ * `console.error` throws, there is nowhere left to report to; the loop must
+ * go on all the same, so that error is dropped.
+ */
+function lastResortLog(message: string, error: unknown): void {
+  try {
+    console.error(message, error);
+  } catch {
+    // nothing left to report with
+  }
+}
+
+/** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 
 function readDebugDefault(): boolean {
   const name = "X_RUNNER_DEBUG";
@@ -254,6 +287,11 @@ export class EventLoop {
   _runReject: ((e: unknown) => void) | null = null;
   /** @internal */
   _asyncgens: Set<AsyncGenLike> = new Set();
+  /**
+   * @internal The failures of this loop's futures and tasks that nobody
+   * retrieved yet (their reports; see future.ts): reported at close.
+   */
+  _unretrieved: Set<NeverRetrieved> = new Set();
   /** @internal */
   _asyncgensShutdownCalled = false;
   /** @internal */
@@ -275,13 +313,16 @@ export class EventLoop {
    * @param options `debug` and `timeSlice`.
    */
   constructor(options?: EventLoopOptions) {
+    checkOptions("EventLoop", options);
+    optBoolean("EventLoop", "options.debug", options?.debug);
     this._debug = options?.debug ?? readDebugDefault();
     const slice = options?.timeSlice ?? 16;
     if (typeof slice !== "number" || !(slice > 0)) {
-      throw new RangeError(
-        `timeSlice must be a positive number of milliseconds, got ${
-          describe(slice)
-        }`,
+      throw (typeof slice === "number" ? badValue : badType)(
+        "EventLoop",
+        "options.timeSlice",
+        "a positive number of milliseconds",
+        slice,
       );
     }
     this._timeSlice = slice;
@@ -343,6 +384,7 @@ export class EventLoop {
    */
   callSoon(callback: () => void, options?: CallOptions): Handle {
     this._checkCallback(callback, "callSoon");
+    if (options != null) checkContextOption("EventLoop.callSoon", options);
     return this._callSoonArg(
       callback,
       undefined,
@@ -375,12 +417,9 @@ export class EventLoop {
     callback: () => void,
     options?: CallOptions,
   ): TimerHandle {
-    if (typeof ms !== "number" || ms !== ms) {
-      throw new TypeError(
-        `callLater() expects a delay in milliseconds, got ${describe(ms)}`,
-      );
-    }
+    checkTime("EventLoop.callLater", "ms", ms);
     this._checkCallback(callback, "callLater");
+    if (options != null) checkContextOption("EventLoop.callLater", options);
     return this._callAtArg(
       this.time() + ms,
       callback,
@@ -419,12 +458,9 @@ export class EventLoop {
     callback: () => void,
     options?: CallOptions,
   ): TimerHandle {
-    if (typeof when !== "number" || when !== when) {
-      throw new TypeError(
-        `callAt() expects a loop time (a number), got ${describe(when)}`,
-      );
-    }
+    checkTime("EventLoop.callAt", "when", when);
     this._checkCallback(callback, "callAt");
+    if (options != null) checkContextOption("EventLoop.callAt", options);
     return this._callAtArg(
       when,
       callback,
@@ -474,9 +510,16 @@ export class EventLoop {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    if (!isCoroutine(coro)) checkCoroutine("createTask", "coro", coro);
+    if (options != null) checkTaskOptions("createTask", options);
     const factory = this._taskFactory;
     // The Task constructor checks for a closed loop; a factory may not.
-    if (factory === null) return new Task(coro, options, this);
+    if (factory === null) {
+      // An eager first step runs after the constructor (see newEagerTask).
+      return options?.eagerStart === true
+        ? taskHooks.newEagerTask(coro, options, this) as Task<T>
+        : new Task(coro, options, this);
+    }
     this._checkClosed();
     // The factory gets the context only; the name is set on what it returns.
     const context = options?.context;
@@ -485,8 +528,20 @@ export class EventLoop {
       coro as Coroutine<unknown>,
       context === undefined ? undefined : { context },
     ) as Task<T>;
+    if (!(task instanceof Future)) {
+      throw badType(
+        "createTask",
+        "the task factory's result",
+        "a Future",
+        task,
+      );
+    }
     if (options?.name !== undefined && typeof task.setName === "function") {
       task.setName(options.name);
+    }
+    // eagerStart whatever the factory: a task it queued normally starts now.
+    if (options?.eagerStart === true && task instanceof Task) {
+      taskHooks.eagerStartQueued(task);
     }
     return task;
   }
@@ -514,8 +569,11 @@ export class EventLoop {
    */
   setTaskFactory(factory: TaskFactory | null): void {
     if (factory !== null && typeof factory !== "function") {
-      throw new TypeError(
-        `task factory must be a function or null, got ${describe(factory)}`,
+      throw badType(
+        "EventLoop.setTaskFactory",
+        "factory",
+        "a function or null",
+        factory,
       );
     }
     this._taskFactory = factory;
@@ -568,15 +626,21 @@ export class EventLoop {
     this._checkRunning();
     const newTask = !(future instanceof Future);
     if (!newTask && (future as Future<T>)._loop !== this) {
+      const other = (future as Future<T>)._loop;
       throw new TypeError(
-        "The future belongs to a different loop than the one specified as the loop argument",
+        `EventLoop.runUntilComplete(): future belongs to ${
+          other.isClosed()
+            ? "an event loop that is closed"
+            : "another event loop"
+        } (${other}), not to this one`,
       );
     }
     if (newTask && !isCoroutine(future)) {
-      throw new TypeError(
-        `A Future, a coroutine or an awaitable is required, got ${
-          describe(future)
-        }`,
+      throw badType(
+        "EventLoop.runUntilComplete",
+        "future",
+        "a Future or a coroutine",
+        future,
       );
     }
     const fut = ensureFuture(future, this);
@@ -592,7 +656,13 @@ export class EventLoop {
     if (!fut.done()) {
       throw new Error("Event loop stopped before Future completed.");
     }
-    return fut.result();
+    const result = fut.result();
+    // A pending Future as the result is adopted by promise rules; it can
+    // settle only while its loop runs, so run this loop until it does.
+    if (result instanceof Future && result._loop === this && !result.done()) {
+      return this.runUntilComplete(result as Future<Awaited<T>>) as Promise<T>;
+    }
+    return result;
   }
 
   /**
@@ -693,7 +763,9 @@ export class EventLoop {
 
   /**
    * Closes the loop: drops every scheduled callback and timer and disarms
-   * the host timer. Closing twice is fine.
+   * the host timer. Closing twice is fine. Every failed future or task of
+   * the loop whose exception nobody retrieved is reported first ("Task
+   * exception was never retrieved"), each only once.
    *
    * @throws {Error} `Cannot close a running event loop`.
    *
@@ -711,6 +783,9 @@ export class EventLoop {
   close(): void {
     if (this._running) throw new Error("Cannot close a running event loop");
     if (this._closed) return;
+    // A failure nobody retrieved is reported now, before the loop closes,
+    // rather than whenever (if ever) the engine collects its future.
+    for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
     this._ready.clear();
     this._timers.clear();
@@ -723,22 +798,34 @@ export class EventLoop {
    * handler. JS has no hook that registers native async generators, so only
    * this library's generator objects are tracked.
    *
+   * Called while the loop is stopped, it runs the loop until that is done,
+   * as asyncio's `loop.run_until_complete(loop.shutdown_asyncgens())` does:
+   * two iterations even when there is nothing to close, so callbacks
+   * already queued run.
+   *
    * @returns A promise that settles when they are closed.
    *
    * @example
    * ```ts
    * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
    *
    * const loop = new EventLoop();
+   * let ran = false;
+   * loop.callSoon(() => ran = true);
    * await loop.shutdownAsyncgens();
+   * assert.ok(ran);
    * loop.close();
    * ```
    */
   shutdownAsyncgens(): Promise<void> {
     const coro = this._takeAsyncgens();
-    if (coro === null) return Promise.resolve();
-    if (this._running) return this.createTask(coro).toPromise();
-    return this.runUntilComplete(coro);
+    if (this._running) {
+      return coro === null
+        ? Promise.resolve()
+        : this.createTask(coro).toPromise();
+    }
+    return this.runUntilComplete(coro ?? noAsyncgens());
   }
 
   /**
@@ -815,8 +902,11 @@ export class EventLoop {
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        `A callable object or null is expected, got ${describe(handler)}`,
+      throw badType(
+        "EventLoop.setExceptionHandler",
+        "handler",
+        "a function or null (A callable object or null is expected)",
+        handler,
       );
     }
     this._exceptionHandler = handler;
@@ -859,13 +949,14 @@ export class EventLoop {
    * ```
    */
   callExceptionHandler(context: ExceptionContext): void {
+    checkExceptionContext("EventLoop.callExceptionHandler", context);
     const handler = this._exceptionHandler;
     if (handler === null) {
       try {
         this.defaultExceptionHandler(context);
       } catch (e) {
         if (e instanceof KeyboardInterrupt) throw e;
-        console.error("Exception in default exception handler", e);
+        lastResortLog("Exception in default exception handler", e);
       }
       return;
     }
@@ -890,7 +981,7 @@ export class EventLoop {
         });
       } catch (e2) {
         if (e2 instanceof KeyboardInterrupt) throw e2;
-        console.error(
+        lastResortLog(
           "Exception in default exception handler while handling an unexpected error in custom exception handler",
           e2,
         );
@@ -921,6 +1012,7 @@ export class EventLoop {
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
+    checkExceptionContext("EventLoop.defaultExceptionHandler", context);
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
       if (key === "message" || key === "exception") continue;
@@ -980,6 +1072,9 @@ export class EventLoop {
    * ```
    */
   readyPop(pos = -1): Handle {
+    if (!Number.isInteger(pos)) {
+      checkInteger("EventLoop.readyPop", "pos", pos, -Infinity);
+    }
     const n = this._ready.length;
     if (n === 0) throw new RangeError("pop from empty ready queue");
     const i = pos < 0 ? pos + n : pos;
@@ -1030,16 +1125,7 @@ export class EventLoop {
    * ```
    */
   readyInsert(pos: number, handle: Handle): void {
-    if (!(handle instanceof Handle)) {
-      throw new TypeError(
-        `readyInsert() expects a Handle, got ${describe(handle)}`,
-      );
-    }
-    if (!Number.isInteger(pos)) {
-      throw new TypeError(
-        `readyInsert() expects an integer position, got ${describe(pos)}`,
-      );
-    }
+    checkReadyInsert("EventLoop.readyInsert", pos, handle);
     const n = this._ready.length;
     if (pos >= n) {
       this._ready.push(handle);
@@ -1074,9 +1160,7 @@ export class EventLoop {
    */
   readyRotate(n: number): void {
     if (!Number.isInteger(n)) {
-      throw new TypeError(
-        `readyRotate() expects an integer, got ${describe(n)}`,
-      );
+      checkInteger("EventLoop.readyRotate", "n", n, -Infinity);
     }
     const len = this._ready.length;
     if (len < 2) return;
@@ -1112,6 +1196,10 @@ export class EventLoop {
   callInsert(pos: number, callback: () => void, options?: CallOptions): Handle {
     this._checkClosed();
     this._checkCallback(callback, "callInsert");
+    if (!Number.isInteger(pos)) {
+      checkInteger("EventLoop.callInsert", "pos", pos, -Infinity);
+    }
+    if (options != null) checkContextOption("EventLoop.callInsert", options);
     const h = new Handle(
       callback,
       undefined,
@@ -1143,10 +1231,17 @@ export class EventLoop {
 
   // ---- internals -------------------------------------------------------
 
-  /** @internal A new set of the tasks not yet done (oldest last). */
+  /**
+   * @internal A new set of the tasks not yet done, in creation order (the
+   * list links the newest first; walking it here keeps task creation cheap).
+   */
   get _tasks(): Set<Task<unknown>> {
+    const newestFirst: Task<unknown>[] = [];
+    for (let t = this._taskHead; t !== null; t = t._nextTask) {
+      newestFirst.push(t);
+    }
     const set = new Set<Task<unknown>>();
-    for (let t = this._taskHead; t !== null; t = t._nextTask) set.add(t);
+    for (let i = newestFirst.length - 1; i >= 0; i--) set.add(newestFirst[i]);
     return set;
   }
 
@@ -1170,13 +1265,15 @@ export class EventLoop {
   _checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(
-        `a callable object was expected by ${method}(), got ${
+        `EventLoop.${method}(): callback: a callable object was expected by ${method}(), got ${
           describe(callback)
         }`,
       );
     }
     if (callback.constructor?.name === "GeneratorFunction") {
-      throw new TypeError(`coroutines cannot be used with ${method}()`);
+      throw new TypeError(
+        `EventLoop.${method}(): callback: coroutines cannot be used with ${method}()`,
+      );
     }
   }
 
@@ -1260,9 +1357,13 @@ export class EventLoop {
     if (!this._onStack) this._scheduleDrain();
   }
 
-  /** @internal */
-  _timerHandleCancelled(_h: TimerHandle): void {
-    this._timers.cancelledCount++;
+  /**
+   * @internal Counts a cancelled timer only while it is in the heap (as
+   * asyncio checks `handle._scheduled`): a timer cancelled after it fired,
+   * as `sleep()`'s cleanup does, must not make the heap look stale.
+   */
+  _timerHandleCancelled(h: TimerHandle): void {
+    if (h._scheduled) this._timers.cancelledCount++;
   }
 
   /** @internal Queues a drain in a microtask if the loop waits idle. */
@@ -1279,7 +1380,10 @@ export class EventLoop {
       clearTimeout(this._hostTimer);
     }
     const now = this.time();
-    const delay = Math.max(0, Math.ceil(when - now));
+    // Hosts fire a longer setTimeout at once (Node warns of an overflow):
+    // wait at most MAX_HOST_DELAY, and the drain it wakes re-arms for the
+    // rest. An infinite deadline is so re-armed forever and never falls due.
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(when - now)));
     this._hostTimerWhen = when;
     this._hostTimerTarget = now + delay;
     this._hostTimer = setTimeout(this._onHostTimerBound, delay);
@@ -1374,14 +1478,20 @@ export class EventLoop {
         const h = ready.shift();
         if (h instanceof Handle && h._cancelled) continue;
         const t0 = performance.now(); // real time, also under a virtual clock
-        h._run();
+        const run = h._runEntry;
+        run(h);
         const dt = performance.now() - t0;
         if (dt >= this.slowCallbackDuration) {
           console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
         }
       }
     } else {
-      for (let i = 0; i < n; i++) ready.shift()._run();
+      // `run(h)`, not `h._run()`: see ReadyItem._runEntry.
+      for (let i = 0; i < n; i++) {
+        const h = ready.shift();
+        const run = h._runEntry;
+        run(h);
+      }
     }
     return n;
   }
@@ -1441,9 +1551,33 @@ export class EventLoop {
   }
 }
 
+registered.EventLoop = EventLoop;
+
+function checkReadyInsert(fn: string, pos: unknown, handle: unknown): void {
+  checkInteger(fn, "pos", pos, -Infinity);
+  if (!(handle instanceof Handle)) {
+    throw badType(fn, "handle", "a Handle", handle);
+  }
+}
+
+function checkExceptionContext(fn: string, context: unknown): void {
+  if (context === null || typeof context !== "object") {
+    throw badType(
+      fn,
+      "context",
+      "an object ({ message, exception?, … })",
+      context,
+    );
+  }
+}
+
 function stopLoopWhenDone(fut: Future<unknown>): void {
   fut._loop.stop();
 }
+
+// The coroutine of shutdownAsyncgens with nothing to close (asyncio's
+// returns at once, yet running it still takes the loop's two iterations).
+function* noAsyncgens(): Coroutine<void> {}
 
 function* closeAll(loop: EventLoop, gens: AsyncGenLike[]): Coroutine<void> {
   const results: unknown[] = yield* gather(gens.map((g) => g.aclose()), {

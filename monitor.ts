@@ -43,7 +43,7 @@
  */
 
 import { named } from "./_errors.ts";
-import type { Coroutine } from "./_coro.ts";
+import type { Coroutine, Suspend } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import {
   closeCoro,
@@ -57,6 +57,12 @@ import { getRunningLoop, runningState } from "./_running.ts";
 import { Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
+import {
+  checkCoroutine,
+  checkInstance,
+  checkOptions,
+  optLoop,
+} from "./_validate.ts";
 
 export type { Coroutine };
 
@@ -203,6 +209,7 @@ export class Monitor<T = unknown> {
    * ```
    */
   aawait<R>(coro: Coroutine<R>, data?: unknown): Coroutine<R> {
+    checkCoroutine("Monitor.aawait", "coro", coro);
     return asend(this as Monitor<unknown>, coro, 0, data);
   }
 
@@ -237,6 +244,7 @@ export class Monitor<T = unknown> {
    * ```
    */
   athrow<R>(coro: Coroutine<R>, exc: unknown): Coroutine<R> {
+    checkCoroutine("Monitor.athrow", "coro", coro);
     return asend(this as Monitor<unknown>, coro, 1, exc);
   }
 
@@ -267,7 +275,13 @@ export class Monitor<T = unknown> {
    * assert.equal(finished, true);
    * ```
    */
-  *aclose(coro: Coroutine<unknown>): Coroutine<void> {
+  aclose(coro: Coroutine<unknown>): Coroutine<void> {
+    checkCoroutine("Monitor.aclose", "coro", coro);
+    return this._aclose(coro);
+  }
+
+  /** @internal {@linkcode Monitor.aclose} after its check. */
+  *_aclose(coro: Coroutine<unknown>): Coroutine<void> {
     if (coroStates.get(coro) === DONE) return;
     try {
       yield* this.athrow(coro, new GeneratorExit());
@@ -300,7 +314,13 @@ export class Monitor<T = unknown> {
    * assert.equal(r, "ready");
    * ```
    */
-  *start(coro: Coroutine<unknown>): Coroutine<unknown> {
+  start(coro: Coroutine<unknown>): Coroutine<unknown> {
+    checkCoroutine("Monitor.start", "coro", coro);
+    return this._start(coro);
+  }
+
+  /** @internal {@linkcode Monitor.start} after its check. */
+  *_start(coro: Coroutine<unknown>): Coroutine<unknown> {
     try {
       yield* this.aawait(coro);
     } catch (e) {
@@ -333,10 +353,20 @@ export class Monitor<T = unknown> {
    * })());
    * ```
    */
-  *tryAwait<R, S = undefined>(
+  tryAwait<R, S = undefined>(
     coro: Coroutine<R>,
     data?: unknown,
     sentinel?: S,
+  ): Coroutine<R | S> {
+    checkCoroutine("Monitor.tryAwait", "coro", coro);
+    return this._tryAwait(coro, data, sentinel as S);
+  }
+
+  /** @internal {@linkcode Monitor.tryAwait} after its check. */
+  *_tryAwait<R, S>(
+    coro: Coroutine<R>,
+    data: unknown,
+    sentinel: S,
   ): Coroutine<R | S> {
     try {
       return yield* this.aawait(coro, data);
@@ -368,6 +398,7 @@ export class Monitor<T = unknown> {
    * ```
    */
   awaitable<R>(coro: Coroutine<R>): MonitorAwaitable<R> {
+    checkCoroutine("Monitor.awaitable", "coro", coro);
     return new MonitorAwaitable(this as Monitor<unknown>, coro);
   }
 }
@@ -409,6 +440,8 @@ export class MonitorAwaitable<R> {
    * @param coro The coroutine.
    */
   constructor(monitor: Monitor<unknown>, coro: Coroutine<R>) {
+    checkInstance("MonitorAwaitable", "monitor", monitor, Monitor, "a Monitor");
+    checkCoroutine("MonitorAwaitable", "coro", coro);
     this.monitor = monitor;
     this.coro = coro;
   }
@@ -555,8 +588,9 @@ function step<R>(
 function* oobImpl(m: Monitor<unknown>, data: unknown): Coroutine<unknown> {
   if (m._stepping && m._state === ACTIVE && m._task === currentTaskOrNull()) {
     m._state = OOB;
-    // Only our driver (asend) sees this yield: it becomes OOBData.
-    return yield data;
+    // Only our driver (asend) sees this yield: it becomes OOBData. The one
+    // cast of `oob`: the data is not a Suspend, but never reaches a task.
+    return yield data as Suspend;
   }
   if (m._state === INACTIVE && !m._parked) {
     throw new Error("Monitor not active");
@@ -659,8 +693,16 @@ function* asend<R>(
       let value: unknown;
       abandoned = true;
       try {
-        value = yield out;
+        // The one cast of the monitor's driver: `out` is what the monitored
+        // coroutine yielded (a Suspend for its task), passed up unchanged.
+        value = yield out as Suspend;
       } catch (e) {
+        if (e instanceof GeneratorExit) {
+          // As asynkit's _asend: close the coroutine and pass it on up.
+          abandoned = false;
+          closeCoro(coro as Coroutine<unknown>, undefined);
+          throw e;
+        }
         inMode = 1;
         value = e;
       }
@@ -787,6 +829,9 @@ export class GeneratorObject<T> {
     coro: Coroutine<void>,
     options?: { loop?: EventLoop },
   ): GeneratorObjectIterator<T> {
+    checkCoroutine("GeneratorObject.iterate", "coro", coro);
+    checkOptions("GeneratorObject.iterate", options);
+    optLoop("GeneratorObject.iterate", "options.loop", options?.loop);
     return new GeneratorObjectIterator<T>(
       this.monitor,
       coro,
@@ -851,6 +896,10 @@ export class GeneratorObjectIterator<T> implements AsyncIterableIterator<T> {
    * @param loop The loop for the native protocol (optional).
    */
   constructor(monitor: Monitor<T>, coro: Coroutine<void>, loop?: EventLoop) {
+    const fn = "GeneratorObjectIterator";
+    checkInstance(fn, "monitor", monitor, Monitor, "a Monitor");
+    checkCoroutine(fn, "coro", coro);
+    optLoop(fn, "loop", loop);
     this.monitor = monitor;
     this.coro = coro;
     this._loop = loop ?? null;

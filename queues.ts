@@ -42,18 +42,21 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  CancelledError,
-  type Coroutine,
-  type Future,
-  PENDING,
-} from "./future.ts";
+import { CancelledError, type Coroutine } from "./future.ts";
+import { park, ParkingLot } from "./_parking_lot.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { describe } from "./_describe.ts";
 import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  checkOptions,
+  checkTime,
+  optBoolean,
+  optFunction,
+  optLoop,
+} from "./_validate.ts";
 
 export type { Coroutine };
 
@@ -159,22 +162,16 @@ export interface QueueIterateOptions {
   loop?: EventLoop;
 }
 
-function readMaxsize(arg: number | QueueOptions | undefined): number {
+function readMaxsize(
+  fn: string,
+  arg: number | QueueOptions | undefined,
+): number {
+  if (typeof arg === "object") checkOptions(fn, arg, "maxsize or options");
   const m = typeof arg === "object" && arg !== null ? arg.maxsize : arg;
-  if (m === undefined) return 0;
-  if (typeof m !== "number" || m !== m) {
-    throw new TypeError(
-      `Queue maxsize must be a number (0 or less: unbounded), got ${
-        describe(m)
-      }`,
-    );
-  }
+  if (m == null) return 0;
+  // A float maxsize is fine (CPython accepts one); NaN is not.
+  checkTime(fn, typeof arg === "object" ? "options.maxsize" : "maxsize", m);
   return m;
-}
-
-function removeItem<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
 }
 
 /**
@@ -207,10 +204,12 @@ export class Queue<T> {
   _loop: EventLoop | null = null;
   /** @internal */
   _maxsize: number;
-  /** @internal */
-  _getters: Future<void>[] = [];
-  /** @internal */
-  _putters: Future<void>[] = [];
+  /** @internal Tasks waiting in `get` (parked: no future per wait). */
+  _getters: ParkingLot = new ParkingLot(() =>
+    this.empty() && !this._isShutdown
+  );
+  /** @internal Tasks waiting in `put`. */
+  _putters: ParkingLot = new ParkingLot(() => this.full() && !this._isShutdown);
   /** @internal */
   _unfinishedTasks = 0;
   /** @internal */
@@ -230,8 +229,11 @@ export class Queue<T> {
    * @throws {TypeError} When `maxsize` is not a number.
    */
   constructor(maxsize?: number | QueueOptions) {
-    this._maxsize = readMaxsize(maxsize);
+    this._maxsize = readMaxsize(new.target.name, maxsize);
     this._finished.set();
+    // formatTaskTree names the queue a parked task waits on.
+    waitLabels.set(this._getters, this);
+    waitLabels.set(this._putters, this);
   }
 
   // Storage hooks, overridden by PriorityQueue and LifoQueue.
@@ -270,20 +272,18 @@ export class Queue<T> {
     const loop = getRunningLoop();
     if (this._loop === null) this._loop = loop;
     else if (this._loop !== loop) {
-      throw new Error(`${this} is bound to a different event loop`);
+      throw new Error(
+        `${this} is bound to a different event loop${
+          this._loop.isClosed() ? " (one that is closed now)" : ""
+        }`,
+      );
     }
     return loop;
   }
 
-  /** @internal Wakes the first waiter that is not cancelled. */
-  _wakeupNext(waiters: Future<void>[]): void {
-    while (waiters.length > 0) {
-      const w = waiters.shift()!;
-      if (w._state === PENDING) {
-        w.setResult(undefined);
-        break;
-      }
-    }
+  /** @internal Wakes the first waiter (cancelled ones left the lot). */
+  _wakeupNext(waiters: ParkingLot): void {
+    waiters.unparkOne();
   }
 
   /**
@@ -390,16 +390,11 @@ export class Queue<T> {
   *put(item: T): Coroutine<void> {
     while (this.full()) {
       if (this._isShutdown) throw new QueueShutDown();
-      const putter = this._getLoop().createFuture<void>();
-      this._putters.push(putter);
-      waitLabels.set(putter, this); // for formatTaskTree
+      const loop = this._getLoop();
       try {
-        yield* putter;
+        yield park(this._putters); // parks the task (see _parking_lot.ts)
       } catch (e) {
-        putter.cancel();
-        // It may already be gone (a getNowait or shutdown took it).
-        removeItem(this._putters, putter);
-        if (!this.full() && !putter.cancelled()) {
+        if (!this.full() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a get but cannot take the slot: wake the next in line.
           this._wakeupNext(this._putters);
         }
@@ -462,16 +457,11 @@ export class Queue<T> {
   *get(): Coroutine<T> {
     while (this.empty()) {
       if (this._isShutdown) throw new QueueShutDown();
-      const getter = this._getLoop().createFuture<void>();
-      this._getters.push(getter);
-      waitLabels.set(getter, this); // for formatTaskTree
+      const loop = this._getLoop();
       try {
-        yield* getter;
+        yield park(this._getters); // parks the task (see _parking_lot.ts)
       } catch (e) {
-        getter.cancel();
-        // It may already be gone (a putNowait or shutdown took it).
-        removeItem(this._getters, getter);
-        if (!this.empty() && !getter.cancelled()) {
+        if (!this.empty() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a put but cannot take the item: wake the next in line.
           this._wakeupNext(this._getters);
         }
@@ -591,6 +581,7 @@ export class Queue<T> {
    * ```
    */
   shutdown(immediate = false): void {
+    optBoolean("Queue.shutdown", "immediate", immediate);
     this._isShutdown = true;
     if (immediate) {
       while (!this.empty()) {
@@ -600,12 +591,8 @@ export class Queue<T> {
       if (this._unfinishedTasks === 0) this._finished.set();
     }
     // Every blocked caller re-checks and sees the shutdown.
-    const getters = this._getters;
-    this._getters = [];
-    for (const g of getters) if (g._state === PENDING) g.setResult(undefined);
-    const putters = this._putters;
-    this._putters = [];
-    for (const p of putters) if (p._state === PENDING) p.setResult(undefined);
+    this._getters.unparkAll();
+    this._putters.unparkAll();
   }
 
   /**
@@ -645,6 +632,8 @@ export class Queue<T> {
    * ```
    */
   iterate(options?: QueueIterateOptions): AsyncIterableIterator<T> {
+    checkOptions("Queue.iterate", options);
+    optLoop("Queue.iterate", "options.loop", options?.loop);
     return new QueueIterator(this, options?.loop ?? null);
   }
 
@@ -852,11 +841,7 @@ export class PriorityQueue<T> extends Queue<T> {
     const compare = typeof options === "object" && options !== null
       ? options.compare
       : undefined;
-    if (compare !== undefined && typeof compare !== "function") {
-      throw new TypeError(
-        `PriorityQueue compare must be a function, got ${describe(compare)}`,
-      );
-    }
+    optFunction("PriorityQueue", "options.compare", compare);
     this._compare = compare ?? defaultCompare;
   }
 

@@ -27,12 +27,19 @@
  */
 
 import { type Context, copyContext } from "./context.ts";
-import { type Coroutine, coroutineExpected, isCoroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import type { Coroutine } from "./_coro.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { EventLoop } from "./loop.ts";
 import { gather, type Task } from "./task.ts";
+import { checkContextOption } from "./future.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkOptions,
+  optBoolean,
+  optFunction,
+} from "./_validate.ts";
 
 /** Options of {@linkcode Runner}. */
 export interface RunnerOptions {
@@ -89,15 +96,9 @@ export class Runner implements Disposable, AsyncDisposable {
    * @param options `debug` and `loopFactory`.
    */
   constructor(options?: RunnerOptions) {
-    const factory = options?.loopFactory;
-    if (factory !== undefined && typeof factory !== "function") {
-      throw new TypeError(
-        `loopFactory must be a function that returns an EventLoop, got ${
-          describe(factory)
-        }`,
-      );
-    }
-    this.#debug = options?.debug;
+    checkRunnerOptions("Runner", options);
+    const factory = options?.loopFactory ?? undefined;
+    this.#debug = options?.debug ?? undefined;
     this.#loopFactory = factory;
   }
 
@@ -124,7 +125,8 @@ export class Runner implements Disposable, AsyncDisposable {
    * ```
    */
   async run<T>(coro: Coroutine<T>, options?: RunOptions): Promise<T> {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    checkCoroutine("Runner.run", "coro", coro);
+    if (options != null) checkContextOption("Runner.run", options);
     if (runningState.loop !== null) {
       throw new Error(
         "Runner.run() cannot be called from a running event loop",
@@ -158,8 +160,11 @@ export class Runner implements Disposable, AsyncDisposable {
    * Closes the runner: cancels the tasks still pending and waits for them
    * (failures other than cancellation are reported to the loop's exception
    * handler as `unhandled exception during run() shutdown`), finalizes
-   * async generators and closes the loop. Closing a runner that was never
-   * used, or twice, does nothing.
+   * async generators and closes the loop. As asyncio's, it runs the loop
+   * for the async generators and for the default executor's shutdown even
+   * when there is nothing to do (two iterations each), so callbacks the
+   * last tasks scheduled still run. Closing a runner that was never used,
+   * or twice, does nothing.
    *
    * @returns A promise that settles when done.
    *
@@ -181,6 +186,10 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       await cancelAllTasks(loop);
       await loop.shutdownAsyncgens();
+      // asyncio's close() then runs the loop until shutdown_default_executor()
+      // is done. There is no executor here, but the run is kept, so the
+      // callbacks the last tasks scheduled get the same loop iterations.
+      await loop.runUntilComplete(noDefaultExecutor());
     } finally {
       this.#finishClose(loop);
     }
@@ -254,7 +263,9 @@ export class Runner implements Disposable, AsyncDisposable {
     try {
       const tasks = [...loop._tasks];
       for (const t of tasks) t.cancel();
-      if (tasks.length > 0) loop._runSync(10_000);
+      // Run even with no task left, as close() does: callbacks the last
+      // tasks scheduled still run (a loop closed by the user has none).
+      if (tasks.length > 0 || !loop.isClosed()) loop._runSync(10_000);
       reportShutdownFailures(loop, tasks);
       for (const t of tasks) {
         if (!t.done()) {
@@ -301,6 +312,14 @@ export class Runner implements Disposable, AsyncDisposable {
     const loop = this.#loopFactory === undefined
       ? new EventLoop()
       : this.#loopFactory();
+    if (!(loop instanceof EventLoop)) {
+      throw badType(
+        "Runner",
+        "the result of options.loopFactory()",
+        "an EventLoop",
+        loop,
+      );
+    }
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
     this.#loop = loop;
     this.#context = copyContext();
@@ -321,6 +340,9 @@ export class Runner implements Disposable, AsyncDisposable {
   }
 }
 
+/** asyncio's `shutdown_default_executor()` when there is no executor. */
+function* noDefaultExecutor(): Coroutine<void> {}
+
 /** Cancels every pending task of `loop` and waits for them (asyncio's). */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
   const toCancel = [...loop._tasks];
@@ -334,7 +356,8 @@ function reportShutdownFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
   for (const t of tasks) {
     if (!t.done() || t.cancelled()) continue;
     const exc = t.exception();
-    if (exc !== undefined) {
+    // `throw undefined` fails the task too: test the state, not the value.
+    if (t._failed) {
       loop.callExceptionHandler({
         message: "unhandled exception during run() shutdown",
         exception: exc,
@@ -419,13 +442,15 @@ export async function run<T>(
   coro: Coroutine<T>,
   options?: RunFunctionOptions,
 ): Promise<T> {
+  checkRunnerOptions("run", options);
   if (runningState.loop !== null) {
     throw new Error("run() cannot be called from a running event loop");
   }
   const runner = new Runner(options);
   let result: T;
   try {
-    runner.getLoop();
+    runner.getLoop(); // as asyncio.run: the loop is made (and closed) first
+    checkCoroutine("run", "coro", coro);
     result = await runner.run(coro);
   } catch (e) {
     try {
@@ -439,4 +464,11 @@ export async function run<T>(
   }
   await runner.close();
   return result;
+}
+
+function checkRunnerOptions(fn: string, options: unknown): void {
+  checkOptions(fn, options);
+  const o = options as RunnerOptions | undefined;
+  optBoolean(fn, "options.debug", o?.debug);
+  optFunction(fn, "options.loopFactory", o?.loopFactory);
 }

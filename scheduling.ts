@@ -36,19 +36,29 @@
  */
 
 import { named } from "./_errors.ts";
-import {
-  type Coroutine,
-  coroutineExpected,
-  isCoroutine,
-  WAKE,
-} from "./_coro.ts";
+import { type Coroutine, isCoroutine, WAKE } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
-import type { Handle } from "./_handle.ts";
+import { Handle } from "./_handle.ts";
 import { getRunningLoop } from "./_running.ts";
+import { ContextVar } from "./context.ts";
 import { PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { allTasks, createTask, sleep, type Task } from "./task.ts";
+import { allTasks, createTask, sleep, Task } from "./task.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkOptions,
+  optBoolean,
+  optLoop,
+} from "./_validate.ts";
+
+function checkTask(fn: string, task: unknown): void {
+  checkInstance(fn, "task", task, Task, "a Task");
+}
 
 export type { Coroutine };
 
@@ -87,6 +97,10 @@ export function readyFind(
   task: Task<unknown>,
   options?: ReadyFindOptions,
 ): Handle | null {
+  checkTask("readyFind", task);
+  checkOptions("readyFind", options);
+  optLoop("readyFind", "options.loop", options?.loop);
+  optBoolean("readyFind", "options.remove", options?.remove);
   const loop = options?.loop ?? task._loop;
   const ready = loop._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -122,6 +136,7 @@ export function readyFind(
  * ```
  */
 export function readyRemove(handle: Handle, loop?: EventLoop): void {
+  optLoop("readyRemove", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   for (let i = ready.length - 1; i >= 0; i--) {
@@ -130,7 +145,70 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
       return;
     }
   }
-  throw new RangeError("handle not in queue");
+  throw new RangeError(
+    `readyRemove(): handle not in queue: ${describe(handle)}`,
+  );
+}
+
+/**
+ * The task whose step `handle` runs (asynkit's `task_from_handle`), or
+ * `null` for any other callback or a cancelled handle.
+ *
+ * @param handle A handle, as {@linkcode getReadyQueue} or `loop.readyPop`
+ * give them.
+ * @returns The task or `null`.
+ * @throws {TypeError} When `handle` is not a Handle.
+ *
+ * @example
+ * ```ts
+ * import { createTask, getRunningLoop, run, sleep } from "@x/runner";
+ * import { getReadyQueue, taskFromHandle } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const t = createTask(sleep(0));
+ *   getRunningLoop().callSoon(() => {});
+ *   const [a, b] = getReadyQueue();
+ *   assert.equal(taskFromHandle(a), t);
+ *   assert.equal(taskFromHandle(b), null);
+ *   yield* t;
+ * })());
+ * ```
+ */
+export function taskFromHandle(handle: Handle): Task<unknown> | null {
+  if (!(handle instanceof Handle)) {
+    throw badType("taskFromHandle", "handle", "a Handle", handle);
+  }
+  return handle._stepOf();
+}
+
+/**
+ * The ready queue of `loop` as handles, in the order they will run
+ * (asynkit's `get_ready_queue`): a new array; the handles are the queue's
+ * own, so cancelling one or passing it to `readyRemove` acts on the queue.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns The handles.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "@x/runner";
+ * import { getReadyQueue } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * await run((function* () {
+ *   const h = getRunningLoop().callSoon(() => {});
+ *   assert.deepEqual(getReadyQueue(), [h]);
+ * })());
+ * ```
+ */
+export function getReadyQueue(loop?: EventLoop): Handle[] {
+  optLoop("getReadyQueue", "loop", loop);
+  const l = loop ?? getRunningLoop();
+  const n = l._ready.length;
+  const out: Handle[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = l._readyHandleAt(i);
+  return out;
 }
 
 /**
@@ -154,6 +232,7 @@ export function readyRemove(handle: Handle, loop?: EventLoop): void {
  * ```
  */
 export function readyTasks(loop?: EventLoop): Task<unknown>[] {
+  optLoop("readyTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const ready = l._ready;
   const out: Task<unknown>[] = [];
@@ -164,12 +243,8 @@ export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   return out;
 }
 
-function checkPos(pos: unknown, fn: string): void {
-  if (!Number.isInteger(pos)) {
-    throw new TypeError(
-      `${fn}() expects an integer position, got ${describe(pos)}`,
-    );
-  }
+function checkPos(pos: unknown, fn: string, param = "pos"): void {
+  checkInteger(fn, param, pos, -Infinity);
 }
 
 /**
@@ -197,9 +272,16 @@ function checkPos(pos: unknown, fn: string): void {
  * ```
  */
 export function taskReinsert(task: Task<unknown>, pos: number): void {
+  checkTask("taskReinsert", task);
   checkPos(pos, "taskReinsert");
+  reinsert(task, pos, "taskReinsert");
+}
+
+function reinsert(task: Task<unknown>, pos: number, fn: string): void {
   const h = readyFind(task, { remove: true });
-  if (h === null) throw new RangeError("Task is not scheduled");
+  if (h === null) {
+    throw new RangeError(`${fn}(): Task is not scheduled: ${task}`);
+  }
   task._loop.readyInsert(pos, h);
 }
 
@@ -226,8 +308,12 @@ export function taskReinsert(task: Task<unknown>, pos: number): void {
  * assert.deepEqual(log, [0, "me", 1, 2]);
  * ```
  */
-export function* sleepInsert(pos: number): Coroutine<void> {
+export function sleepInsert(pos: number): Coroutine<void> {
   checkPos(pos, "sleepInsert");
+  return sleepInsertImpl(pos);
+}
+
+function* sleepInsertImpl(pos: number): Coroutine<void> {
   const loop = getRunningLoop();
   const task = loop._currentTask;
   if (task === null) {
@@ -271,14 +357,24 @@ export interface TaskSwitchOptions {
  * assert.deepEqual(log, [2, "me", 0, 1]);
  * ```
  */
-export function* taskSwitch(
+export function taskSwitch(
   task: Task<unknown>,
   options?: TaskSwitchOptions,
 ): Coroutine<void> {
-  taskReinsert(task, 0);
-  const pos = options?.insertPos;
+  checkTask("taskSwitch", task);
+  checkOptions("taskSwitch", options);
+  const pos = options?.insertPos ?? undefined;
+  if (pos !== undefined) checkPos(pos, "taskSwitch", "options.insertPos");
+  return taskSwitchImpl(task, pos);
+}
+
+function* taskSwitchImpl(
+  task: Task<unknown>,
+  pos: number | undefined,
+): Coroutine<void> {
+  reinsert(task, 0, "taskSwitch");
   if (pos === undefined) yield* sleep(0);
-  else yield* sleepInsert(pos);
+  else yield* sleepInsertImpl(pos);
 }
 
 /**
@@ -304,6 +400,7 @@ export function* taskSwitch(
  * ```
  */
 export function taskIsBlocked(task: Task<unknown>): boolean {
+  checkTask("taskIsBlocked", task);
   const w = task._futWaiter;
   return w !== null && w._state === PENDING;
 }
@@ -331,6 +428,7 @@ export function taskIsBlocked(task: Task<unknown>): boolean {
  * ```
  */
 export function taskIsRunnable(task: Task<unknown>): boolean {
+  checkTask("taskIsRunnable", task);
   return !(taskIsBlocked(task) || task._state !== PENDING);
 }
 
@@ -365,7 +463,16 @@ export interface CreateTaskOptions {
  * assert.deepEqual(log, ["child", "parent"]);
  * ```
  */
-export function* createTaskDescend<T>(
+export function createTaskDescend<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskDescend", "coro", coro);
+  checkOptions("createTaskDescend", options);
+  return createTaskDescendImpl(coro, options);
+}
+
+function* createTaskDescendImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -396,7 +503,16 @@ export function* createTaskDescend<T>(
  * })());
  * ```
  */
-export function* createTaskStart<T>(
+export function createTaskStart<T>(
+  coro: Coroutine<T>,
+  options?: CreateTaskOptions,
+): Coroutine<Task<T>> {
+  checkCoroutine("createTaskStart", "coro", coro);
+  checkOptions("createTaskStart", options);
+  return createTaskStartImpl(coro, options);
+}
+
+function* createTaskStartImpl<T>(
   coro: Coroutine<T>,
   options?: CreateTaskOptions,
 ): Coroutine<Task<T>> {
@@ -429,6 +545,7 @@ export function* createTaskStart<T>(
  * ```
  */
 export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("runnableTasks", "loop", loop);
   return new Set(readyTasks(loop));
 }
 
@@ -454,6 +571,7 @@ export function runnableTasks(loop?: EventLoop): Set<Task<unknown>> {
  * ```
  */
 export function blockedTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("blockedTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
   const out = allTasks(l);
   for (const t of readyTasks(l)) out.delete(t);
@@ -515,7 +633,9 @@ export class SynchronousAbort extends Error {
 /**
  * Runs `coro` synchronously, handing each value it yields to `callback`
  * and sending back what the callback returns (a bare yield gets the resume
- * it needs when the callback returns `undefined`). An error thrown by the
+ * it needs when the callback returns `undefined`). Unlike a task, it takes
+ * a generator that yields anything (its yield type is not
+ * `Suspend`): the callback decides what each yield means. An error thrown by the
  * callback is thrown into the coroutine; a {@linkcode GeneratorExit} from
  * the callback closes the coroutine and propagates.
  *
@@ -540,10 +660,11 @@ export class SynchronousAbort extends Error {
  * ```
  */
 export function coroDrive<T>(
-  coro: Coroutine<T>,
+  coro: Generator<unknown, T, unknown>,
   callback: (yielded: unknown) => unknown,
 ): T {
-  if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+  checkCoroutine("coroDrive", "coro", coro);
+  checkFunction("coroDrive", "callback", callback);
   let mode: 0 | 1 = 0;
   let value: unknown = undefined;
   for (;;) {
@@ -577,6 +698,8 @@ export interface AwaitSyncOptions {
  * a {@linkcode SynchronousAbort} is thrown into it at that point (so its
  * cleanup runs), and a {@linkcode SynchronousError} is raised to the caller.
  * Lets one `function*` serve both synchronous and asynchronous callers.
+ * It drives through {@linkcode driveAsync}, so the coroutine runs inside a
+ * sync-drive session ({@linkcode leaveSync} works in it).
  *
  * @param coro The coroutine.
  * @param options `ignoreNullsleep`.
@@ -604,6 +727,9 @@ export function awaitSync<T>(
   coro: Coroutine<T>,
   options?: AwaitSyncOptions,
 ): T {
+  checkCoroutine("awaitSync", "coro", coro);
+  checkOptions("awaitSync", options);
+  optBoolean("awaitSync", "options.ignoreNullsleep", options?.ignoreNullsleep);
   const ignore = options?.ignoreNullsleep !== false;
   let blockedOn: unknown = undefined;
   let aborted = false;
@@ -617,7 +743,7 @@ export function awaitSync<T>(
     throw new GeneratorExit();
   };
   try {
-    return coroDrive(coro, callback);
+    return driveAsync(coro, callback);
   } catch (e) {
     if (e instanceof GeneratorExit || e instanceof SynchronousAbort) {
       throw new SynchronousError(
@@ -628,5 +754,275 @@ export function awaitSync<T>(
       );
     }
     throw e;
+  }
+}
+
+/**
+ * Raised by {@linkcode requireSyncDrive} (and so by a {@linkcode leaveSync}
+ * coroutine) outside an active sync-drive session.
+ *
+ * @example
+ * ```ts
+ * import { requireSyncDrive, SyncDriveRequiredError } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => requireSyncDrive(), SyncDriveRequiredError);
+ * ```
+ */
+export class SyncDriveRequiredError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message The message.
+   */
+  constructor(message?: string) {
+    super(message);
+    named(this, "SyncDriveRequiredError");
+  }
+}
+
+// A sync-drive session is tied to the context it was opened in (as in
+// asynkit): a copy taken during the drive (a task created then, say) carries
+// the session id, but the id is active only until the drive ends.
+const syncDriveSession = new ContextVar<number>("@x/runner syncDriveSession", {
+  default: 0,
+});
+const activeSessions = new Set<number>();
+let lastSession = 0;
+
+/**
+ * `coroDrive` inside a sync-drive session (asynkit's `drive_async`): while
+ * it runs, {@linkcode inSyncDrive} is true for the coroutine and for the
+ * callback, so {@linkcode leaveSync} coroutines may call their blocking
+ * functions. Custom synchronous pumps use this rather than plain
+ * `coroDrive`, which opens no session.
+ *
+ * @param coro The coroutine.
+ * @param callback Called with every yielded value, as for `coroDrive`.
+ * @returns The coroutine's return value.
+ * @throws {TypeError} `a coroutine was expected, got …`.
+ *
+ * @example
+ * ```ts
+ * import { driveAsync, inSyncDrive } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: boolean[] = [];
+ * const r = driveAsync((function* () {
+ *   seen.push(inSyncDrive());
+ *   return (yield "ask") as number;
+ * })(), () => {
+ *   seen.push(inSyncDrive());
+ *   return 7;
+ * });
+ * assert.equal(r, 7);
+ * assert.deepEqual(seen, [true, true]);
+ * assert.equal(inSyncDrive(), false);
+ * ```
+ */
+export function driveAsync<T>(
+  coro: Generator<unknown, T, unknown>,
+  callback: (yielded: unknown) => unknown,
+): T {
+  if (!isCoroutine(coro)) checkCoroutine("driveAsync", "coro", coro);
+  checkFunction("driveAsync", "callback", callback);
+  const id = ++lastSession;
+  const token = syncDriveSession.set(id);
+  activeSessions.add(id);
+  try {
+    return coroDrive(coro, callback);
+  } finally {
+    activeSessions.delete(id);
+    syncDriveSession.reset(token);
+  }
+}
+
+/**
+ * Whether the caller runs inside an active sync-drive session
+ * ({@linkcode driveAsync}, {@linkcode awaitSync}, {@linkcode enterAsync}).
+ * A real event loop, plain `coroDrive`, and a task created during a drive
+ * but run after it are all outside.
+ *
+ * @returns `true` inside a session.
+ *
+ * @example
+ * ```ts
+ * import { awaitSync, inSyncDrive } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(inSyncDrive(), false);
+ * assert.equal(awaitSync((function* () { return inSyncDrive(); })()), true);
+ * ```
+ */
+export function inSyncDrive(): boolean {
+  const id = syncDriveSession.get();
+  return id !== 0 && activeSessions.has(id);
+}
+
+/**
+ * Throws unless the caller runs inside an active sync-drive session.
+ *
+ * @throws {SyncDriveRequiredError} "operation requires a coroutine being
+ * synchronously driven (e.g. via awaitSync())".
+ *
+ * @example
+ * ```ts
+ * import { awaitSync, requireSyncDrive } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => requireSyncDrive(), /synchronously driven/);
+ * awaitSync((function* () { requireSyncDrive(); })());
+ * ```
+ */
+export function requireSyncDrive(): void {
+  if (!inSyncDrive()) {
+    throw new SyncDriveRequiredError(
+      "operation requires a coroutine being synchronously driven (e.g. via awaitSync())",
+    );
+  }
+}
+
+/**
+ * Lets synchronous callers enter non-blocking async code (asynkit's
+ * `enterasync`): a function that runs `fn`'s coroutine with
+ * {@linkcode awaitSync}, forwarding `this` and the arguments, so it serves
+ * as a method too (asynkit's `enterasyncmethod` exists only for Python's
+ * descriptor typing).
+ *
+ * @param fn A `function*`.
+ * @returns A synchronous function giving the coroutine's result.
+ * @throws {TypeError} When `fn` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { enterAsync, leaveSync } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * class Client {
+ *   data = "payload";
+ *   blockingRead(): string {
+ *     return this.data;
+ *   }
+ *   readAsync = leaveSync(this.blockingRead);
+ *   *fetchAsync() {
+ *     return (yield* this.readAsync()).toUpperCase();
+ *   }
+ *   fetch = enterAsync(this.fetchAsync);
+ * }
+ * assert.equal(new Client().fetch(), "PAYLOAD");
+ * ```
+ */
+export function enterAsync<A extends unknown[], T, This = unknown>(
+  fn: (this: This, ...args: A) => Coroutine<T>,
+): (this: This, ...args: A) => T {
+  checkFunction("enterAsync", "fn", fn);
+  const wrapper = function (this: This, ...args: A): T {
+    return awaitSync(fn.apply(this, args));
+  };
+  Object.defineProperty(wrapper, "name", { value: fn.name });
+  return wrapper;
+}
+
+/**
+ * Lets sync-driven async code leave into a blocking synchronous function
+ * (asynkit's `leavesync`): a coroutine function that calls `fn`, forwarding
+ * `this` and the arguments. Awaited outside an active sync-drive session it
+ * throws {@linkcode SyncDriveRequiredError}; the check happens when the
+ * coroutine is awaited, not when it is called.
+ *
+ * @param fn The blocking function.
+ * @returns A `function*` giving `fn`'s result.
+ * @throws {TypeError} When `fn` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { run } from "@x/runner";
+ * import { awaitSync, leaveSync, SyncDriveRequiredError } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const read = leaveSync(() => "foo");
+ * assert.equal(awaitSync(read()), "foo");
+ * await run((function* () {
+ *   const c = read(); // nothing checked yet
+ *   assert.throws(() => c.next(), SyncDriveRequiredError); // a real loop
+ * })());
+ * ```
+ */
+export function leaveSync<A extends unknown[], T, This = unknown>(
+  fn: (this: This, ...args: A) => T,
+): (this: This, ...args: A) => Coroutine<T> {
+  checkFunction("leaveSync", "fn", fn);
+  // deno-lint-ignore require-yield -- finishes in one step, by design
+  const wrapper = function* (this: This, ...args: A): Coroutine<T> {
+    requireSyncDrive();
+    return fn.apply(this, args);
+  };
+  Object.defineProperty(wrapper, "name", { value: fn.name });
+  return wrapper;
+}
+
+/**
+ * An async iterator that can be driven synchronously: its steps are
+ * coroutines, as `GeneratorObjectIterator`'s are.
+ */
+export interface CoroutineAsyncIterator<T> {
+  /** The next value, as a coroutine. */
+  anext(): Coroutine<IteratorResult<T, unknown>>;
+}
+
+/**
+ * Iterates synchronously over an async iterator whose steps are coroutines
+ * (asynkit's `aiter_sync`): each `anext()` is driven with
+ * {@linkcode awaitSync}, so a step that blocks raises
+ * {@linkcode SynchronousError}.
+ *
+ * @param it A `GeneratorObjectIterator` (or anything with a coroutine
+ * `anext()`).
+ * @returns A generator of its values.
+ * @throws {TypeError} For a native async iterable: its steps are Promises,
+ * which settle only after the synchronous caller has returned.
+ *
+ * @example
+ * ```ts
+ * import { GeneratorObject } from "@x/runner/monitor";
+ * import { aiterSync } from "@x/runner/scheduling";
+ * import assert from "node:assert/strict";
+ *
+ * const g = new GeneratorObject<number>();
+ * const it = g.iterate((function* () {
+ *   for (let i = 0; i < 5; i++) yield* g.ayield(i);
+ * })());
+ * assert.deepEqual([...aiterSync(it)], [0, 1, 2, 3, 4]);
+ * ```
+ */
+export function aiterSync<T>(
+  it: CoroutineAsyncIterator<T>,
+): Generator<T, void, undefined> {
+  if (
+    it === null || typeof it !== "object" ||
+    typeof (it as CoroutineAsyncIterator<T>).anext !== "function"
+  ) {
+    const native = it !== null && typeof it === "object" &&
+      typeof (it as object as AsyncIterable<T>)[Symbol.asyncIterator] ===
+        "function";
+    throw new TypeError(
+      native
+        ? "aiterSync(): it: cannot drive a native async iterable: its steps are " +
+          "Promises, which settle only after synchronous code returns; pass " +
+          "an iterator whose steps are coroutines (GeneratorObjectIterator)"
+        : `aiterSync(): it must be an iterator with a coroutine anext() ` +
+          `(GeneratorObjectIterator), got ${describe(it)}`,
+    );
+  }
+  return iterSync(it);
+}
+
+function* iterSync<T>(
+  it: CoroutineAsyncIterator<T>,
+): Generator<T, void, undefined> {
+  for (;;) {
+    const r = awaitSync(it.anext());
+    if (r.done === true) return;
+    yield r.value;
   }
 }

@@ -37,28 +37,51 @@ import {
 } from "./context.ts";
 import {
   type Coroutine,
-  coroutineExpected,
   isCoroutine,
   isGeneratorFunction,
+  type Suspend,
   WAKE,
 } from "./_coro.ts";
 import { contextState, isEntered, runningTask } from "./_context_state.ts";
 import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle, reportCallbackError } from "./_handle.ts";
+import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import {
   FLAG_BARE,
   FLAG_MUST_CANCEL,
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
-import { getRunningLoop } from "./_running.ts";
-import { CANCELLED, FINISHED, Future, PENDING } from "./future.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
+import {
+  CANCELLED,
+  FINISHED,
+  Future,
+  PENDING,
+  runLoneCallback,
+} from "./future.ts";
 import type { EventLoop } from "./loop.ts";
+import {
+  badType,
+  checkCoroutine,
+  checkLoop,
+  checkOptions,
+  checkTime,
+  optBoolean,
+  optContext,
+  optLoop,
+  optString,
+} from "./_validate.ts";
 
-export type { Coroutine };
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === "object" || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+export type { Coroutine, Suspend };
 
 /** Options of {@linkcode Task} and {@linkcode createTask}. */
 export interface TaskOptions {
@@ -66,20 +89,22 @@ export interface TaskOptions {
   name?: string;
   /** The context the task runs in; a copy of the current one by default. */
   context?: Context;
+  /**
+   * Python's `eager_start` (3.12's Task, 3.14's `create_task`, asynkit's
+   * `create_task(eager_start=True)`): when the loop is running, the first
+   * step runs now, inside the call, instead of on the next iteration; a
+   * coroutine that finishes without waiting gives a task that is done
+   * already. `createTask` honours it whatever task factory is set. (Falls
+   * back to a normal start when the task's context is the one being
+   * executed.)
+   */
+  eagerStart?: boolean;
 }
 
 /** Options of the {@linkcode Task} constructor. */
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
-  /**
-   * Python 3.12's `eager_start`: when the loop is running, the first step
-   * runs now, inside the constructor, instead of on the next iteration; a
-   * coroutine that finishes without waiting gives a task that is done
-   * already. (Falls back to a normal start when the task's context is the
-   * one being executed.)
-   */
-  eagerStart?: boolean;
 }
 
 /** A value a coroutine can `yield*` on: a Future (or Task) or a coroutine. */
@@ -146,8 +171,10 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future this task waits on, if any. */
-  _futWaiter: Future<unknown> | null;
+  /** @internal The future (or parking lot) this task waits on, if any. */
+  _futWaiter: Future<unknown> | ParkingLot | null;
+  /** @internal See `ReadyItem._runEntry`. */
+  declare readonly _runEntry: RunEntry;
 
   /**
    * Wraps `coro` in a task and schedules its first step. Prefer
@@ -165,7 +192,9 @@ export class Task<T> extends Future<T> {
     options?: TaskConstructorOptions,
     loop?: EventLoop,
   ) {
-    if (!isCoroutine(coro)) throw coroutineExpected(coro, describe);
+    if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
+    if (options != null) checkTaskOptions("Task", options, true);
+    if (loop !== undefined) checkLoop("Task", "loop", loop);
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
@@ -184,44 +213,12 @@ export class Task<T> extends Future<T> {
       options?.eagerStart === true && loop._onStack &&
       !(this._context instanceof Context && isEntered(this._context))
     ) {
-      this._eagerStart();
+      // The library's own eager paths run the first step once the
+      // constructor has returned (see newEagerTask).
+      if (deferEagerStep) deferredEager = this as Task<unknown>;
+      else eagerStep(this as Task<unknown>);
     } else {
       loop._pushReady(this);
-    }
-  }
-
-  /**
-   * @internal As a ready entry, a pending task runs its next step; a done
-   * one runs its lone done callback (see `Future._scheduleLone`).
-   */
-  override _run(): void {
-    if (this._state !== PENDING) {
-      super._run();
-      return;
-    }
-    // The step does not enter the task's context: with no context entered
-    // explicitly, the running task's context is the current one (see
-    // _context_state.ts). A direct call also keeps stepTask inlinable.
-    const prev = contextState.current;
-    if (prev !== null) contextState.current = null;
-    try {
-      const ctx = this._context;
-      if (ctx instanceof Context && ctx._entered) {
-        throw new Error(`cannot enter context: ${ctx} is already entered`);
-      }
-      stepTask(this as Task<unknown>);
-    } catch (e) {
-      reportCallbackError(
-        e,
-        stepTask,
-        this,
-        this.getContext(),
-        this._loop,
-        null,
-        this,
-      );
-    } finally {
-      if (prev !== null) contextState.current = prev;
     }
   }
 
@@ -278,22 +275,6 @@ export class Task<T> extends Future<T> {
   set _pendingExc(e: unknown) {
     if (e === NO_EXC && this._extra === null) return;
     this._extraFields().pendingExc = e;
-  }
-
-  /** @internal Runs the first step now, with this task as the current one. */
-  _eagerStart(): void {
-    const loop = this._loop;
-    const creator = loop._currentTask;
-    loop._currentTask = null;
-    // As in _run: the step's context is the running task's (this one's).
-    const prev = contextState.current;
-    contextState.current = null;
-    try {
-      stepTask(this as Task<unknown>);
-    } finally {
-      contextState.current = prev;
-      loop._currentTask = creator;
-    }
   }
 
   /**
@@ -404,11 +385,18 @@ export class Task<T> extends Future<T> {
    * ```
    */
   override cancel(msg?: string): boolean {
+    if (msg != null && typeof msg !== "string") {
+      optString("Task.cancel", "msg", msg);
+    }
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) return true;
+    if (waiter instanceof ParkingLot) {
+      // Parked: leave the lot and take the CancelledError at the next step.
+      waiter._removeWaiter(this as Task<unknown>);
+      this._loop._pushReady(this);
+    } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -513,6 +501,11 @@ export class Task<T> extends Future<T> {
   }
 
   /** @internal */
+  override _reportName(): string | number {
+    return this._name;
+  }
+
+  /** @internal */
   override _stateInfo(): string {
     let s = this._state === PENDING && this._numCancelsRequested > 0
       ? "cancelling"
@@ -535,6 +528,103 @@ export class Task<T> extends Future<T> {
   }
 }
 
+/** Runs a task's first step now, with the task as the current one. */
+function eagerStep(task: Task<unknown>): void {
+  const loop = task._loop;
+  const creator = loop._currentTask;
+  loop._currentTask = null;
+  // As in runTaskEntry: the step's context is the running task's (this one's).
+  const prev = contextState.current;
+  contextState.current = null;
+  try {
+    stepTask(task);
+  } finally {
+    contextState.current = prev;
+    loop._currentTask = creator;
+  }
+}
+
+// An eager first step run inside the constructor would have the new task as
+// the receiver of a frame an error made in that step captures, and so keep
+// the failed task alive with its error (see ReadyItem._runEntry): the
+// library's eager paths construct with the step deferred, then run it.
+let deferEagerStep = false;
+let deferredEager: Task<unknown> | null = null;
+
+/**
+ * Starts eagerly a task whose first step is still the last entry of the
+ * ready queue (one a task factory made for `createTask(coro, { eagerStart:
+ * true })`), under the constructor's conditions.
+ */
+function eagerStartQueued(task: Task<unknown>): void {
+  const loop = task._loop;
+  const n = loop._ready.length;
+  if (
+    task._state !== PENDING || task._started || !loop._onStack || n === 0 ||
+    loop._ready.at(n - 1) !== task ||
+    (task._context instanceof Context && isEntered(task._context))
+  ) return;
+  loop.readyPop(-1);
+  eagerStep(task);
+}
+
+/** `new Task(coro, options, loop)` with `eagerStart`, first step run after. */
+function newEagerTask(
+  coro: Coroutine<unknown>,
+  options: TaskConstructorOptions,
+  loop: EventLoop,
+): Task<unknown> {
+  deferEagerStep = true;
+  let task: Task<unknown>;
+  try {
+    task = new Task(coro, options, loop);
+  } finally {
+    deferEagerStep = false;
+  }
+  if (deferredEager === task) {
+    deferredEager = null;
+    eagerStep(task);
+  }
+  return task;
+}
+
+/**
+ * A task as a ready entry: a pending task runs its next step, a done one its
+ * lone done callback (see `Future._scheduleLone`). A plain function, not a
+ * method: see `ReadyItem._runEntry`.
+ */
+function runTaskEntry(task: Task<unknown>): void {
+  if (task._state !== PENDING) {
+    runLoneCallback(task);
+    return;
+  }
+  // The step does not enter the task's context: with no context entered
+  // explicitly, the running task's context is the current one (see
+  // _context_state.ts). A direct call also keeps stepTask inlinable.
+  const prev = contextState.current;
+  if (prev !== null) contextState.current = null;
+  try {
+    const ctx = task._context;
+    if (ctx instanceof Context && ctx._entered) {
+      throw new Error(`cannot enter context: ${ctx} is already entered`);
+    }
+    stepTask(task);
+  } catch (e) {
+    reportCallbackError(
+      e,
+      stepTask,
+      task,
+      task.getContext(),
+      task._loop,
+      null,
+      task,
+    );
+  } finally {
+    if (prev !== null) contextState.current = prev;
+  }
+}
+(Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
+
 /** One step of a task: the loop calls this through the task's handle. */
 function stepTask(task: Task<unknown>): void {
   if (task._state !== PENDING) {
@@ -548,12 +638,8 @@ function stepTask(task: Task<unknown>): void {
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
-      // asyncio's wakeup passes the awaited future's CancelledError in, so
-      // its message (the first cancel's) wins over a later cancel's.
-      const w = task._futWaiter;
-      exc = exc === NO_EXC && w !== null && w._state === CANCELLED
-        ? w._makeCancelledError()
-        : task._makeCancelledError();
+      const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
+      exc = fromWaiter ?? task._makeCancelledError();
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -583,7 +669,11 @@ function stepTask(task: Task<unknown>): void {
       task._finish(CANCELLED); // no message: asyncio's rule
     } else {
       task._reject(e);
-      if (e instanceof KeyboardInterrupt) throw e;
+      if (e instanceof KeyboardInterrupt) {
+        // It stops the loop and reaches the caller: not lost, not reported.
+        task._retrieved();
+        throw e;
+      }
     }
     return;
   }
@@ -598,6 +688,24 @@ function stepTask(task: Task<unknown>): void {
     return;
   }
   handleYield(task, r.value);
+}
+
+/**
+ * The error asyncio's `Task.__wakeup` hands a task that must cancel: the
+ * awaited future's CancelledError, whether the future was cancelled or
+ * failed with one, so its message wins over the task's own cancel. Reads the
+ * outcome as `__wakeup`'s `future.result()` does (retrieving an exception).
+ * Only the cancel path of a step calls this.
+ */
+function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
+  const w = task._futWaiter;
+  // A parking lot holds no outcome: the task was woken or cancelled there.
+  if (!(w instanceof Future) || w._state === PENDING) return null;
+  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (!w._failed) return null;
+  w._retrieved();
+  const e = w._exception;
+  return e instanceof CancelledError ? e : null;
 }
 
 /**
@@ -636,6 +744,14 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     }
     return;
   }
+  if (y instanceof ParkingLot) {
+    y._park(task);
+    if (task._mustCancel && task._futWaiter === y) {
+      y._removeWaiter(task);
+      loop._pushReady(task);
+    }
+    return;
+  }
   if (isCoroutine(y) || isGeneratorFunction(y)) {
     retry(
       task,
@@ -647,10 +763,21 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     );
     return;
   }
-  retry(task, new Error(`Task got bad yield: ${describe(y)}`));
+  retry(
+    task,
+    new Error(
+      `Task got bad yield: ${describe(y)}${
+        isThenable(y)
+          ? " (a promise cannot be yielded: use `yield* fromPromise(promise)`)"
+          : ""
+      }`,
+    ),
+  );
 }
 
 taskHooks.handleYield = handleYield;
+taskHooks.newEagerTask = newEagerTask;
+taskHooks.eagerStartQueued = eagerStartQueued;
 
 /** Schedules a step that throws `err` into the coroutine. */
 function retry(task: Task<unknown>, err: Error): void {
@@ -664,7 +791,8 @@ function retry(task: Task<unknown>, err: Error): void {
  * @param coro The coroutine: call the `function*` first.
  * @param options `name` and `context`.
  * @returns The task.
- * @throws {Error} `no running event loop` outside the loop.
+ * @throws {Error} `no running event loop` outside the loop (the message
+ * says how to start a task from host code: `runner.getLoop().createTask()`).
  * @throws {TypeError} `a coroutine was expected, got …`.
  *
  * @example
@@ -684,7 +812,13 @@ export function createTask<T>(
   coro: Coroutine<T>,
   options?: TaskOptions,
 ): Task<T> {
-  return getRunningLoop().createTask(coro, options);
+  const loop = runningState.loop;
+  if (loop === null) {
+    throw new Error(
+      "no running event loop: createTask() works inside a task or a loop callback; from host code (a request handler, a promise callback) hold the loop and call its createTask(), e.g. runner.getLoop().createTask(coro)",
+    );
+  }
+  return loop.createTask(coro, options);
 }
 
 /**
@@ -705,14 +839,17 @@ export function createTask<T>(
  * ```
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  optLoop("currentTask", "loop", loop);
   return (loop ?? getRunningLoop())._currentTask;
 }
 
 /**
- * The tasks of `loop` (the running loop by default) that are not done.
+ * The tasks of `loop` (the running loop by default) that are not done, in
+ * the order they were created (oldest first; asyncio's set has no promised
+ * order).
  *
  * @param loop The loop to ask.
- * @returns A new set.
+ * @returns A new set, iterated oldest first.
  * @throws {Error} `no running event loop` when no loop is given or running.
  *
  * @example
@@ -728,11 +865,17 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  optLoop("allTasks", "loop", loop);
   return (loop ?? getRunningLoop())._tasks;
 }
 
-// sleep(0): one shared iterator that yields undefined once. The task resumes
-// it with WAKE, so it needs no state and allocates nothing.
+// sleep(0) inside a running loop: one shared object, so the task path
+// allocates nothing. A task driving it directly resumes it with WAKE. Under
+// `yield*` it is replaced by SLEEP0_DELEGATED, whose start is recognized by
+// the [Symbol.iterator]() call yield* makes right before it (nothing runs in
+// between), so any later resume, a plain next() included, finishes it: the
+// second send(None) of CPython's bare yield. Outside a loop (a hand-written
+// driver), and with a value, each call gets its own one-shot Sleep0.
 const YIELD_BARE: IteratorResult<unknown, never> = {
   value: undefined,
   done: false,
@@ -741,23 +884,65 @@ const DONE_BARE: IteratorResult<unknown, undefined> = {
   value: undefined,
   done: true,
 };
+let sleep0Armed = false;
 
-class Sleep0<T> {
-  _value: T;
-  _done: IteratorResult<unknown, T>;
-  constructor(value: T) {
-    this._value = value;
-    this._done = value === undefined
-      ? DONE_BARE as IteratorResult<unknown, T>
-      : { value, done: true };
-  }
-  next(v?: unknown): IteratorResult<unknown, T> {
-    return v === WAKE ? this._done : YIELD_BARE;
+class SharedSleep0 {
+  next(v?: unknown): IteratorResult<unknown, undefined> {
+    return v === WAKE ? DONE_BARE : YIELD_BARE;
   }
   throw(e: unknown): never {
     throw e;
   }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    return { value, done: true };
+  }
+  [Symbol.iterator](): DelegatedSleep0 {
+    sleep0Armed = true;
+    return SLEEP0_DELEGATED;
+  }
+}
+
+class DelegatedSleep0 {
+  next(_v?: unknown): IteratorResult<unknown, undefined> {
+    if (!sleep0Armed) return DONE_BARE;
+    sleep0Armed = false;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    sleep0Armed = false;
+    throw e;
+  }
+  return(value: undefined): IteratorResult<unknown, undefined> {
+    sleep0Armed = false;
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    sleep0Armed = true;
+    return this;
+  }
+}
+
+const SLEEP0_DELEGATED = new DelegatedSleep0();
+const SLEEP0 = new SharedSleep0() as unknown as Coroutine<undefined>;
+
+class Sleep0<T> {
+  _started: boolean;
+  _done: IteratorResult<unknown, T>;
+  constructor(value: T) {
+    this._started = false;
+    this._done = { value, done: true };
+  }
+  next(_v?: unknown): IteratorResult<unknown, T> {
+    if (this._started) return this._done;
+    this._started = true;
+    return YIELD_BARE;
+  }
+  throw(e: unknown): never {
+    this._started = true;
+    throw e;
+  }
   return(value: T): IteratorResult<unknown, T> {
+    this._started = true;
     return { value, done: true };
   }
   [Symbol.iterator](): this {
@@ -765,20 +950,19 @@ class Sleep0<T> {
   }
 }
 
-const SLEEP0 = new Sleep0<undefined>(undefined) as unknown as Coroutine<
-  undefined
->;
-
 /**
  * Suspends the current task for `ms` milliseconds, then returns `value`.
  * `sleep(0)` (or any delay of 0 or less) is the fast path: it yields to the
- * loop once, so every other ready task runs before this one resumes.
+ * loop once, so every other ready task runs before this one resumes. Like
+ * CPython's bare yield, `yield* sleep(0)` finishes on the next resume from
+ * any driver (a hand-written `next()` loop too); a Task that drives
+ * `sleep(0)` itself (`createTask(sleep(0))`) takes two steps.
  *
  * @param ms The delay in milliseconds.
  * @param value What to return.
  * @returns A coroutine to `yield*`.
  * @throws {TypeError} When `ms` is not a number.
- * @throws {RangeError} `Invalid delay: NaN (not a number)`.
+ * @throws {RangeError} When `ms` is NaN.
  *
  * @example
  * ```ts
@@ -792,14 +976,12 @@ const SLEEP0 = new Sleep0<undefined>(undefined) as unknown as Coroutine<
  * ```
  */
 export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
-  if (typeof ms !== "number") {
-    throw new TypeError(
-      `sleep() expects a delay in milliseconds (a number), got ${describe(ms)}`,
-    );
-  }
+  if (typeof ms !== "number") checkTime("sleep", "ms", ms);
   if (ms > 0) return sleepTimer(ms, value as T);
-  if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
-  if (value === undefined) return SLEEP0 as Coroutine<T>;
+  if (ms !== ms) checkTime("sleep", "ms", ms);
+  if (value === undefined && runningState.loop !== null) {
+    return SLEEP0 as Coroutine<T>;
+  }
   return new Sleep0(value) as unknown as Coroutine<T>;
 }
 
@@ -850,25 +1032,33 @@ export function ensureFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop?: EventLoop,
 ): Future<T> {
+  optLoop("ensureFuture", "loop", loop);
+  return toFuture(x, loop ?? undefined, "ensureFuture", "x");
+}
+
+/** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
+export function toFuture<T>(
+  x: Future<T> | Coroutine<T> | PromiseLike<T>,
+  loop: EventLoop | undefined,
+  fn: string,
+  param: string,
+): Future<T> {
   if (x instanceof Future) {
     if (loop !== undefined && x._loop !== loop) {
       throw new TypeError(
-        "The future belongs to a different loop than the one specified as the loop argument",
+        `${fn}(): The future belongs to a different loop than the one specified as the loop argument`,
       );
     }
     return x;
   }
   if (isCoroutine(x)) return (loop ?? getRunningLoop()).createTask(x);
-  if (
-    x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<T>).then === "function"
-  ) {
+  if (isThenable(x)) {
     return fromPromise(x as PromiseLike<T>, { loop });
   }
   throw new TypeError(
-    `A Future, a coroutine or an awaitable is required, got ${describe(x)}${
-      isGeneratorFunction(x) ? " (a generator function: call it first)" : ""
-    }`,
+    `${fn}(): ${param}: A Future, a coroutine or an awaitable is required, got ${
+      describe(x)
+    }${isGeneratorFunction(x) ? " (a generator function: call it first)" : ""}`,
   );
 }
 
@@ -902,6 +1092,11 @@ export function fromPromise<T>(
   promise: PromiseLike<T>,
   options?: FromPromiseOptions,
 ): Future<T> {
+  if (!isThenable(promise)) {
+    throw badType("fromPromise", "promise", "a promise or thenable", promise);
+  }
+  checkOptions("fromPromise", options);
+  optLoop("fromPromise", "options.loop", options?.loop);
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
@@ -923,10 +1118,13 @@ export interface GatherOptions {
 class GatheringFuture<T> extends Future<T> {
   _children: Future<unknown>[];
   _cancelRequested: boolean;
+  /** The message of the cancel() that cancelled the children. */
+  _cancelRequestMsg: string | undefined;
   constructor(children: Future<unknown>[], loop: EventLoop) {
     super({ loop });
     this._children = children;
     this._cancelRequested = false;
+    this._cancelRequestMsg = undefined;
   }
   override cancel(msg?: string): boolean {
     this._retrieved();
@@ -935,7 +1133,10 @@ class GatheringFuture<T> extends Future<T> {
     for (const child of this._children) {
       if (child.cancel(msg)) ret = true;
     }
-    if (ret) this._cancelRequested = true;
+    if (ret) {
+      this._cancelRequested = true;
+      this._cancelRequestMsg = msg;
+    }
     return ret;
   }
 }
@@ -967,14 +1168,74 @@ class GatheringFuture<T> extends Future<T> {
  */
 export function gather<const A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
-  options?: GatherOptions,
+  options?: GatherOptions & { returnExceptions?: false },
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 /**
- * {@linkcode gather} over any iterable of awaitables (results untyped).
+ * {@linkcode gather} with `returnExceptions` (or options not known to leave
+ * it off): each result is the awaitable's result or the error it failed
+ * with, so `if (r instanceof Error)` narrows it. A cancelled child gives a
+ * `CancelledError`. A value thrown that is not an `Error` comes through as
+ * it was thrown (the type says `Error`: throw Errors).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in argument order.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, gather, run, sleep } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * function* fail(): Coroutine<number> {
+ *   throw new RangeError("no");
+ * }
+ * const [a, b] = await run((function* () {
+ *   return yield* gather([sleep(1, "ok"), fail()], { returnExceptions: true });
+ * })());
+ * assert.equal(a, "ok");
+ * assert.ok(b instanceof RangeError);
+ * const n: number = b instanceof Error ? -1 : b; // narrowed to number
+ * assert.equal(n, -1);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  awaitables: A,
+  options: GatherOptions,
+): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> | Error }>;
+/**
+ * {@linkcode gather} over any iterable of awaitables (a `Set`, a generator
+ * of tasks…): every result has the awaitables' result type.
  *
  * @param awaitables Futures, tasks or coroutines.
  * @param options `returnExceptions`.
  * @returns A future of the results, in iteration order.
+ *
+ * @example
+ * ```ts
+ * import { createTask, gather, run, sleep, type Task } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const r: number[] = await run((function* () {
+ *   const tasks = new Set<Task<number>>();
+ *   for (const ms of [3, 1, 2]) tasks.add(createTask(sleep(ms, ms)));
+ *   return yield* gather(tasks);
+ * })());
+ * assert.deepEqual(r, [3, 1, 2]);
+ * ```
+ */
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<AwaitedOf<A>[]>;
+/**
+ * {@linkcode gather} over any iterable of awaitables with `returnExceptions`
+ * (or options not known to leave it off): every result is a result or the
+ * error its awaitable failed with (a non-`Error` thrown value comes through
+ * as it was thrown).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in iteration order.
  *
  * @example
  * ```ts
@@ -983,15 +1244,18 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * const delays = new Set([3, 1, 2]);
  * const r = await run((function* () {
- *   return yield* gather([...delays].map((ms) => sleep(ms, ms)));
+ *   return yield* gather(new Set([...delays].map((ms) => sleep(ms, ms))), {
+ *     returnExceptions: true,
+ *   });
  * })());
- * assert.deepEqual(r, [3, 1, 2]);
+ * const ok: number[] = r.filter((x): x is number => !(x instanceof Error));
+ * assert.deepEqual(ok, [3, 1, 2]);
  * ```
  */
-export function gather(
-  awaitables: Iterable<Awaitable<unknown>>,
-  options?: GatherOptions,
-): Future<unknown[]>;
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options: GatherOptions,
+): Future<(AwaitedOf<A> | Error)[]>;
 export function gather(
   awaitables: Iterable<Awaitable<unknown>>,
   options?: GatherOptions,
@@ -1001,12 +1265,15 @@ export function gather(
     typeof (awaitables as Iterable<unknown>)[Symbol.iterator] !== "function" ||
     isCoroutine(awaitables)
   ) {
-    throw new TypeError(
-      `gather() expects an iterable (such as an array) of futures and coroutines, got ${
-        describe(awaitables)
-      }`,
+    throw badType(
+      "gather",
+      "awaitables",
+      "an iterable (such as an array) of futures and coroutines",
+      awaitables,
     );
   }
+  checkOptions("gather", options);
+  optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
   const returnExceptions = options?.returnExceptions === true;
   const args = [...awaitables];
   if (args.length === 0) {
@@ -1018,6 +1285,14 @@ export function gather(
   // A coroutine given twice must become one task; futures need no map (one
   // done callback per position counts the same).
   let coroToFut: Map<unknown, Future<unknown>> | null = null;
+  // As asyncio's, each child's done callback is attached as the child is
+  // made (a done child's callback is queued before the later children's
+  // first steps); the outer future is made last.
+  let outer: GatheringFuture<unknown[]> | null = null;
+  let finished = 0;
+  // graph.ts: the children are awaited by the calling task (as in 3.14).
+  const caller = runningTask();
+  const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
   for (let i = 0; i < total; i++) {
@@ -1026,27 +1301,25 @@ export function gather(
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop
         ? arg
-        : ensureFuture(arg, loop); // throws: a different loop
+        : toFuture(arg, loop, "gather", "awaitables"); // throws: another loop
     } else {
       coroToFut ??= new Map();
       fut = coroToFut.get(arg);
       if (fut === undefined) {
-        fut = ensureFuture(arg, loop);
+        fut = toFuture(arg, loop, "gather", "awaitables");
         coroToFut.set(arg, fut);
       }
     }
     loop ??= fut._loop;
     children[i] = fut;
+    fut._addCallback(onChildDone, ctx);
+    addAwaitedBy(fut, caller);
   }
-  const outer = new GatheringFuture<unknown[]>(children, loop!);
-  // graph.ts: the children are awaited by the calling task (as in 3.14).
-  const caller = runningTask();
-  if (caller !== null) { for (const c of children) addAwaitedBy(c, caller); }
-  let finished = 0;
-  const onChildDone = (fut: Future<unknown>): void => {
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  function onChildDone(fut: Future<unknown>): void {
     finished++;
     discardAwaitedBy(fut, caller);
-    if (outer._state !== PENDING) {
+    if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
     }
@@ -1072,11 +1345,38 @@ export function gather(
         }
         return f._result;
       });
-      if (outer._cancelRequested) outer._reject(fut._makeCancelledError());
-      else outer._resolve(results);
+      if (outer._cancelRequested) {
+        // The cancel's message is kept: asyncio takes the error of the last
+        // child in argument order, which loses it when that child was not
+        // cancelled (a deliberate difference, see README).
+        outer._reject(
+          fut._state === CANCELLED
+            ? fut._makeCancelledError()
+            : new CancelledError(outer._cancelRequestMsg),
+        );
+      } else {
+        outer._resolve(results);
+      }
     }
-  };
-  const ctx = contextState.internal as Context;
-  for (let i = 0; i < total; i++) children[i]._addCallback(onChildDone, ctx);
+  }
   return outer;
+}
+
+/**
+ * @internal Checks `createTask`'s options (`name` may be anything: it is
+ * converted with `String`, as Python's `str(name)`), and with `ctor` those of
+ * the Task constructor.
+ */
+export function checkTaskOptions(
+  fn: string,
+  options: unknown,
+  ctor = false,
+): void {
+  checkOptions(fn, options);
+  const o = options as TaskConstructorOptions;
+  optContext(fn, "options.context", o.context);
+  if (ctor) {
+    optLoop(fn, "options.loop", o.loop);
+    optBoolean(fn, "options.eagerStart", o.eagerStart);
+  }
 }

@@ -5,7 +5,8 @@
  * task; tasks made with `tg.createTask` belong to the group, and the group
  * ends only when all of them are done. The first task that fails cancels
  * its siblings and the body; every failure then surfaces together as one
- * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions)").
+ * `AggregateError` ("unhandled errors in a TaskGroup (N sub-exceptions): …",
+ * naming each error).
  * A `CancelledError` from outside propagates as itself, and so does a
  * `KeyboardInterrupt`.
  *
@@ -37,9 +38,16 @@ import {
   type Future,
   KeyboardInterrupt,
 } from "./future.ts";
-import { Task, type TaskOptions } from "./task.ts";
+import { checkTaskOptions, type Task, type TaskOptions } from "./task.ts";
+import {
+  checkCoroutine,
+  checkFunction,
+  checkOptions,
+  optBoolean,
+} from "./_validate.ts";
 import { type Context, copyContext } from "./context.ts";
 import { getRunningLoop } from "./_running.ts";
+import { taskHooks } from "./_task_hooks.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
@@ -66,9 +74,13 @@ function isBaseError(e: unknown): boolean {
 
 function groupError(errors: unknown[]): AggregateError {
   const n = errors.length;
+  // Python prints the sub-exceptions with the group; a JS log line shows
+  // only the message, so it names them.
   return new AggregateError(
     errors,
-    `unhandled errors in a TaskGroup (${n} sub-exception${n === 1 ? "" : "s"})`,
+    `unhandled errors in a TaskGroup (${n} sub-exception${
+      n === 1 ? "" : "s"
+    }): ${errors.map(describe).join("; ")}`,
   );
 }
 
@@ -105,7 +117,7 @@ function groupError(errors: unknown[]): AggregateError {
  *   }
  * })());
  * assert.ok(err instanceof AggregateError);
- * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception)");
+ * assert.equal(err.message, "unhandled errors in a TaskGroup (1 sub-exception): Error: one");
  * assert.deepEqual(err.errors.map((e) => e.message), ["one"]);
  * ```
  */
@@ -143,6 +155,8 @@ export class TaskGroup {
    * @param options `eager`: start tasks eagerly.
    */
   constructor(options?: TaskGroupOptions) {
+    checkOptions("TaskGroup", options);
+    optBoolean("TaskGroup", "options.eager", options?.eager);
     this._eager = options?.eager === true;
     this._onTaskDoneBound = (task) => this._onTaskDone(task);
   }
@@ -176,12 +190,13 @@ export class TaskGroup {
    * assert.equal(r(), 42);
    * ```
    */
-  *run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
-    if (typeof body !== "function") {
-      throw new TypeError(
-        `TaskGroup.run() expects a generator function, got ${describe(body)}`,
-      );
-    }
+  run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+    checkFunction("TaskGroup.run", "body", body);
+    return this._run(body);
+  }
+
+  /** @internal {@linkcode TaskGroup.run} after its check. */
+  *_run<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
     if (this._entered) {
       throw new Error(`TaskGroup ${this} has already been entered`);
     }
@@ -241,6 +256,7 @@ export class TaskGroup {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    if (options != null) checkTaskOptions("TaskGroup.createTask", options);
     let problem: string | null = null;
     if (!this._entered) problem = "has not been entered";
     else if (this._exiting && this._tasks.size === 0) problem = "is finished";
@@ -256,13 +272,17 @@ export class TaskGroup {
       }
       throw new Error(`TaskGroup ${this} ${problem}`);
     }
+    checkCoroutine("TaskGroup.createTask", "coro", coro);
     const loop = this._loop!;
     const opts: TaskOptions = {};
     if (options?.name !== undefined) opts.name = options.name;
     if (options?.context !== undefined) opts.context = options.context;
     // An eager task runs its first step now (Python 3.12's eager_start).
     const task = this._eager
-      ? new Task(coro, { ...opts, eagerStart: true }, loop)
+      ? taskHooks.newEagerTask(coro as Coroutine<unknown>, {
+        ...opts,
+        eagerStart: true,
+      }, loop) as Task<T>
       : loop.createTask(coro, opts);
     if (task.done()) {
       // An eager task finished in its first step: account for it now.
@@ -420,6 +440,7 @@ export class TaskGroup {
 export function taskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("taskGroup", "body", body);
   return new TaskGroup().run(body);
 }
 
@@ -457,5 +478,6 @@ export function taskGroup<T>(
 export function eagerTaskGroup<T>(
   body: (group: TaskGroup) => Coroutine<T>,
 ): Coroutine<T> {
+  checkFunction("eagerTaskGroup", "body", body);
   return new TaskGroup({ eager: true }).run(body);
 }

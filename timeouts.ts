@@ -43,6 +43,7 @@ import { CancelledError, TimeoutError } from "./_errors.ts";
 import type { Handle } from "./_handle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import type { Task } from "./task.ts";
+import { badType, checkTime } from "./_validate.ts";
 
 export type { Coroutine };
 
@@ -155,13 +156,13 @@ export class Timeout {
    * ```
    */
   reschedule(when: number | null): void {
+    when = checkWhen(when, "Timeout.reschedule");
     if (this._state !== ENTERED) {
       if (this._state === CREATED) {
         throw new Error("Timeout has not been entered");
       }
       throw new Error(`Cannot change state of ${this._state} Timeout`);
     }
-    when = checkWhen(when, "reschedule");
     this._when = when;
     if (this._handle !== null) this._handle.cancel();
     if (when === null) {
@@ -341,24 +342,13 @@ function onTimeout(cm: Timeout): void {
 
 function checkWhen(when: unknown, what: string): number | null {
   if (when === null) return null;
-  if (typeof when !== "number") {
-    throw new TypeError(
-      `${what}() expects a deadline in loop time (a number) or null, got ${
-        describe(when)
-      }`,
-    );
-  }
-  if (when !== when) throw new RangeError("Invalid deadline: NaN");
-  return when;
+  checkTime(what, "when (a loop time, or null)", when);
+  return when as number;
 }
 
 function checkBody(body: unknown, what: string): void {
   if (typeof body !== "function") {
-    throw new TypeError(
-      `${what}() expects a body function (function* (cm) { … }), got ${
-        describe(body)
-      }`,
-    );
+    throw badType(what, "body", "a function (function* (cm) { … })", body);
   }
 }
 
@@ -407,14 +397,7 @@ export function timeout<T>(
   ms: number | null,
   body: TimeoutBody<T>,
 ): Coroutine<T> {
-  if (ms !== null && typeof ms !== "number") {
-    throw new TypeError(
-      `timeout() expects a delay in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
-  }
-  if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
+  if (ms !== null) checkTime("timeout", "ms (or null)", ms);
   checkBody(body, "timeout");
   return runBlock(new Timeout(null), body, ms);
 }
@@ -457,6 +440,7 @@ export function timeoutAt<T>(
   when: number | null,
   body: TimeoutBody<T>,
 ): Coroutine<T> {
+  checkWhen(when, "timeoutAt");
   const cm = new Timeout(when);
   checkBody(body, "timeoutAt");
   return runBlock(cm, body);

@@ -1,51 +1,54 @@
 /**
- * Side-by-side benchmark of @x/runner against native async/await, run in
- * one process so the ratios compare like with like:
+ * Side-by-side benchmark of @x/runner against native async/await. The
+ * workloads of issue 13:
  *
- * - switch: 1,000 tasks × 1,000 `yield* sleep(0)` (ns per task switch),
+ * - W1 spawn: 100,000 tasks that return at once, then `gather` (µs per
+ *   task), against 100,000 async calls then `Promise.all`;
+ * - W2 switch: 1,000 tasks × 1,000 `yield* sleep(0)` (ns per switch),
  *   against 1,000 async functions × 1,000 `await null`;
- * - spawn: 100,000 tasks then `gather` (µs per task), against 100,000 async
- *   calls then `Promise.all`; then with eager tasks (`eagerTaskFactory`:
- *   tasks run their first step at once, as async functions do); then in ten
- *   bursts of 10,000, each its own `run` (small enough for V8's young
- *   generation);
- * - timers: 10,000 tasks sleeping 0–20 ms (one host timer in all), against
- *   10,000 `setTimeout` promises;
- * - memory: heap bytes per pending task (100,000 tasks waiting on one
+ * - W3 queue ping-pong: two tasks passing a value back and forth through
+ *   two `Queue(1)`, 200,000 hops (ns per hop), against the same through a
+ *   hand-written native one-slot channel;
+ * - W4 timers: 100,000 tasks sleeping 0–50 ms (one host timer in all), the
+ *   wall time minus 50 ms, against 100,000 `setTimeout` promises;
+ * - W5 memory: heap bytes per pending task (100,000 tasks waiting on one
  *   future), against async functions waiting on one promise (needs
- *   `--v8-flags=--expose-gc`).
+ *   `--expose-gc`); with the bytes per created, not yet started task, and
+ *   the same made from a `function*` expression per task (what that costs
+ *   any library: a new function and prototype per call).
  *
- * Each side of a workload runs `--reps` times (default 15) in blocks of 3
- * consecutive repetitions, each block after one unmeasured repetition, the
- * blocks of the two sides alternating. The table gives the medians, their
- * ratio, and the ratio of the two fastest repetitions (the least disturbed
- * on a shared machine). A block lets
- * each side run in its own steady state, heap included, while alternating
- * spreads the machine's drift over both. `--mode=interleave` alternates
- * single repetitions instead (the sides then pay for part of each other's
- * garbage collection); `--mode=gc-each` also collects the heap before each
- * one (which shrinks V8's young generation and so penalises the side that
- * allocates more).
+ * Two modes:
  *
- * After the table, `spawn floor` rows time the same 100,000 spawns without
- * any loop: bare generators, then generators each held by a plain object of
- * the size of a Task. They show where the spawn ratio comes from (see the
- * README's performance section).
+ * - warm (`deno task bench`): both sides in one process. Each side runs
+ *   `--reps` times (default 15) in blocks of 3 repetitions, each block after
+ *   one unmeasured repetition, the blocks of the two sides alternating. The
+ *   table gives the medians, their ratio, and the ratio of the two fastest
+ *   repetitions. `--mode=interleave` alternates single repetitions instead;
+ *   `--mode=gc-each` also collects the heap before each one. After the
+ *   table, `spawn floor` rows time the same spawns without any loop.
+ * - cold (`deno task bench:cold`, or `--cold`): every workload runs once
+ *   in its own fresh process for each side (the way a one-shot program
+ *   meets it), the two sides' processes interleaved (their order swapping
+ *   every round), for `--rounds` rounds (default 7, at least 5). The table
+ *   gives the medians of each side, their ratio, and the range of the
+ *   per-round ratios.
  *
- * Run: `deno task bench` (or `deno run scripts/bench.ts`); `--only=NAME`
- * runs the rows whose name starts with NAME. `deno task bench:node` and
- * `deno task bench:bun` run the same script, bundled, on Node and on Bun
- * (against the npm build's sources: the bundle inlines them).
+ * `--only=NAME` runs the rows whose name starts with NAME (`W3`, say).
+ * `deno task bench:node` and `deno task bench:bun` run the same script,
+ * bundled, on Node and on Bun (add `--cold` for the fresh-process mode).
  *
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import {
+  type Coroutine,
   createTask,
   eagerTaskFactory,
   type Future,
   gather,
   getRunningLoop,
+  Queue,
   run,
   sleep,
 } from "../mod.ts";
@@ -56,11 +59,13 @@ interface Host {
   Deno?: {
     args: string[];
     version: { deno: string };
+    execPath(): string;
     memoryUsage(): { heapUsed: number };
   };
   Bun?: { version: string; gc(force: boolean): void };
   process?: {
     argv: string[];
+    execPath: string;
     versions: { node: string };
     memoryUsage(): { heapUsed: number };
   };
@@ -82,12 +87,16 @@ for (const a of argv) {
   args.set(k, v ?? "true");
 }
 const REPS = Number(args.get("reps") ?? 15);
+const ROUNDS = Math.max(5, Number(args.get("rounds") ?? 7));
 const BLOCK = 3;
 const SWITCH_TASKS = 1_000;
 const SWITCH_STEPS = 1_000;
 const SPAWN = 100_000;
 const SMALL_BURST = 10_000;
-const TIMERS = 10_000;
+const HOPS = 200_000;
+const TIMERS = 100_000;
+const MAX_SLEEP = 50;
+const PENDING = 100_000;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,99 +115,60 @@ if (MODE === "gc-each" && typeof gc !== "function") {
   throw new Error("--mode=gc-each needs --v8-flags=--expose-gc");
 }
 
-async function measure(fn: () => Promise<void> | void): Promise<number> {
-  if (MODE === "gc-each") gc!();
+/** One run of one side of a workload: its figure, in the row's unit. */
+type Workload = () => Promise<number> | number;
+
+/** Times `fn`: milliseconds. */
+async function timed(fn: () => Promise<void> | void): Promise<number> {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
 }
 
-type Workload = () => Promise<void> | void;
+// W2 switch.
 
-/** Times both sides as `--mode` says; returns both sets of times (ms). */
-async function sideBySide(
-  ours: Workload,
-  native: Workload,
-): Promise<[number[], number[]]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  if (MODE === "blocks") {
-    while (a.length < REPS) {
-      for (const [fn, out] of [[ours, a], [native, b]] as const) {
-        await fn(); // settle into this side's steady state
-        for (let i = 0; i < BLOCK && out.length < REPS; i++) {
-          out.push(await measure(fn));
-        }
-      }
-    }
-  } else {
-    await ours();
-    await native();
-    for (let i = 0; i < REPS; i++) {
-      a.push(await measure(ours));
-      b.push(await measure(native));
-    }
-  }
-  return [a, b];
-}
-
-/**
- * Prints a table row: the medians and their ratio, and the ratio of the
- * fastest repetitions (the least disturbed by a shared machine).
- */
-function printRow(
-  name: string,
-  unit: string,
-  per: number,
-  [a, b]: [number[], number[]],
-): void {
-  const ma = median(a) * per;
-  const mb = median(b) * per;
-  const fastest = Math.min(...a) / Math.min(...b);
-  console.log(
-    `| ${name} | ${ma.toFixed(2)} ${unit} | ${mb.toFixed(2)} ${unit} | ${
-      (ma / mb).toFixed(2)
-    }× | ${fastest.toFixed(2)}× |`,
-  );
-}
-
-function* switcher(): Generator<unknown, void, unknown> {
+function* switcher(): Coroutine<void> {
   for (let j = 0; j < SWITCH_STEPS; j++) yield* sleep(0);
 }
 
-async function runnerSwitch(): Promise<void> {
-  await run((function* () {
-    const tasks = [];
-    for (let i = 0; i < SWITCH_TASKS; i++) tasks.push(createTask(switcher()));
-    yield* gather(tasks);
-  })());
+function* switchMain(): Coroutine<void> {
+  const tasks = [];
+  for (let i = 0; i < SWITCH_TASKS; i++) tasks.push(createTask(switcher()));
+  yield* gather(tasks);
+}
+
+async function switchAsync(): Promise<void> {
+  for (let j = 0; j < SWITCH_STEPS; j++) await null;
 }
 
 async function nativeSwitch(): Promise<void> {
   const ps = [];
-  for (let i = 0; i < SWITCH_TASKS; i++) {
-    ps.push((async () => {
-      for (let j = 0; j < SWITCH_STEPS; j++) await null;
-    })());
-  }
+  for (let i = 0; i < SWITCH_TASKS; i++) ps.push(switchAsync());
   await Promise.all(ps);
 }
 
+// W1 spawn.
+
 // deno-lint-ignore require-yield
-function* leaf(i: number): Generator<unknown, number, unknown> {
+function* leaf(i: number): Coroutine<number> {
   return i;
 }
 
-async function runnerSpawnBurst(n: number): Promise<void> {
-  await run((function* () {
-    const tasks = new Array(n);
-    for (let i = 0; i < n; i++) tasks[i] = createTask(leaf(i));
-    yield* gather(tasks);
-  })());
+function* spawnMain(n: number): Coroutine<void> {
+  const tasks = new Array(n);
+  for (let i = 0; i < n; i++) tasks[i] = createTask(leaf(i));
+  yield* gather(tasks);
+}
+
+function* spawnEagerMain(): Coroutine<void> {
+  getRunningLoop().setTaskFactory(eagerTaskFactory);
+  yield* spawnMain(SPAWN);
 }
 
 // deno-lint-ignore require-await
-const leafAsync = async (i: number) => i;
+async function leafAsync(i: number): Promise<number> {
+  return i;
+}
 
 async function nativeSpawnBurst(n: number): Promise<void> {
   const ps = new Array(n);
@@ -206,23 +176,9 @@ async function nativeSpawnBurst(n: number): Promise<void> {
   await Promise.all(ps);
 }
 
-const runnerSpawn = () => runnerSpawnBurst(SPAWN);
-
-/** runnerSpawn with eager tasks: each runs its first step in createTask. */
-async function runnerSpawnEager(): Promise<void> {
-  await run((function* () {
-    getRunningLoop().setTaskFactory(eagerTaskFactory);
-    const tasks = new Array(SPAWN);
-    for (let i = 0; i < SPAWN; i++) tasks[i] = createTask(leaf(i));
-    yield* gather(tasks);
-  })());
-}
-const nativeSpawn = () => nativeSpawnBurst(SPAWN);
-
-/** SPAWN tasks in bursts of SMALL_BURST, each burst its own `run`. */
 async function runnerSpawnSmall(): Promise<void> {
   for (let b = 0; b < SPAWN / SMALL_BURST; b++) {
-    await runnerSpawnBurst(SMALL_BURST);
+    await run(spawnMain(SMALL_BURST));
   }
 }
 
@@ -232,27 +188,107 @@ async function nativeSpawnSmall(): Promise<void> {
   }
 }
 
-async function runnerTimers(): Promise<void> {
-  await run((function* () {
-    const tasks = new Array(TIMERS);
-    for (let i = 0; i < TIMERS; i++) tasks[i] = createTask(sleep(i % 21));
-    yield* gather(tasks);
-  })());
+// W3 queue ping-pong.
+
+function* pinger(
+  out: Queue<number>,
+  back: Queue<number>,
+): Coroutine<void> {
+  for (let i = 0; i < HOPS / 2; i++) {
+    yield* out.put(i);
+    yield* back.get();
+  }
+}
+
+function* pingPongMain(): Coroutine<void> {
+  const a = new Queue<number>(1);
+  const b = new Queue<number>(1);
+  yield* gather([createTask(pinger(a, b)), createTask(echo(a, b))]);
+}
+
+function* echo(
+  inq: Queue<number>,
+  out: Queue<number>,
+): Coroutine<void> {
+  for (let i = 0; i < HOPS / 2; i++) yield* out.put(yield* inq.get());
+}
+
+/** A hand-written one-slot channel, as native code would write it. */
+class Channel<T> {
+  value: T | undefined = undefined;
+  full = false;
+  getter: (() => void) | null = null;
+  putter: (() => void) | null = null;
+
+  async put(v: T): Promise<void> {
+    while (this.full) {
+      await new Promise<void>((r) => this.putter = r);
+    }
+    this.value = v;
+    this.full = true;
+    const g = this.getter;
+    if (g !== null) {
+      this.getter = null;
+      g();
+    }
+  }
+
+  async get(): Promise<T> {
+    while (!this.full) {
+      await new Promise<void>((r) => this.getter = r);
+    }
+    const v = this.value as T;
+    this.value = undefined;
+    this.full = false;
+    const p = this.putter;
+    if (p !== null) {
+      this.putter = null;
+      p();
+    }
+    return v;
+  }
+}
+
+async function pingAsync(out: Channel<number>, back: Channel<number>) {
+  for (let i = 0; i < HOPS / 2; i++) {
+    await out.put(i);
+    await back.get();
+  }
+}
+
+async function echoAsync(inq: Channel<number>, out: Channel<number>) {
+  for (let i = 0; i < HOPS / 2; i++) await out.put(await inq.get());
+}
+
+async function nativePingPong(): Promise<void> {
+  const a = new Channel<number>();
+  const b = new Channel<number>();
+  await Promise.all([pingAsync(a, b), echoAsync(a, b)]);
+}
+
+// W4 timers.
+
+function* timersMain(): Coroutine<void> {
+  const tasks = new Array(TIMERS);
+  for (let i = 0; i < TIMERS; i++) {
+    tasks[i] = createTask(sleep(i % (MAX_SLEEP + 1)));
+  }
+  yield* gather(tasks);
 }
 
 async function nativeTimers(): Promise<void> {
   const ps = new Array(TIMERS);
   for (let i = 0; i < TIMERS; i++) {
-    ps[i] = new Promise<void>((r) => setTimeout(r, i % 21));
+    ps[i] = new Promise<void>((r) => setTimeout(r, i % (MAX_SLEEP + 1)));
   }
   await Promise.all(ps);
 }
 
-const PENDING = 100_000;
+// W5 memory.
 
 // Declared once, as a program would: a function expression per task would
 // also measure a new function, prototype and maps per task.
-function* waitOn(f: Future<void>): Generator<unknown, void, unknown> {
+function* waitOn(f: Future<void>): Coroutine<void> {
   yield* f;
 }
 
@@ -260,8 +296,15 @@ async function waitOnAsync(p: Promise<void>): Promise<void> {
   await p;
 }
 
-/** Heap bytes per pending task: 100k tasks all waiting on one future. */
-async function runnerPendingBytes(): Promise<number> {
+/**
+ * Heap bytes per task: 100k tasks all waiting on one future (`started`),
+ * or created and not yet run; `expression` makes each from a `function*`
+ * expression, as `createTask((function* () { ... })())` in a loop does.
+ */
+async function runnerBytes(
+  started: boolean,
+  expression: boolean,
+): Promise<number> {
   let bytes = 0;
   await run((function* () {
     const loop = getRunningLoop();
@@ -269,8 +312,16 @@ async function runnerPendingBytes(): Promise<number> {
     gc!();
     const before = heapUsed();
     const tasks = new Array(PENDING);
-    for (let i = 0; i < PENDING; i++) tasks[i] = createTask(waitOn(never));
-    yield* sleep(0); // every task has run its first step and now waits
+    if (expression) {
+      for (let i = 0; i < PENDING; i++) {
+        tasks[i] = createTask((function* () {
+          yield* never;
+        })());
+      }
+    } else {
+      for (let i = 0; i < PENDING; i++) tasks[i] = createTask(waitOn(never));
+    }
+    if (started) yield* sleep(0); // every task has run its first step
     gc!();
     bytes = (heapUsed() - before) / PENDING;
     never.cancel();
@@ -280,13 +331,21 @@ async function runnerPendingBytes(): Promise<number> {
 }
 
 /** The same with native async functions waiting on one promise. */
-async function nativePendingBytes(): Promise<number> {
+async function nativeBytes(expression: boolean): Promise<number> {
   let release!: () => void;
   const never = new Promise<void>((r) => release = r);
   gc!();
   const before = heapUsed();
   const ps = new Array(PENDING);
-  for (let i = 0; i < PENDING; i++) ps[i] = waitOnAsync(never);
+  if (expression) {
+    for (let i = 0; i < PENDING; i++) {
+      ps[i] = (async () => {
+        await never;
+      })();
+    }
+  } else {
+    for (let i = 0; i < PENDING; i++) ps[i] = waitOnAsync(never);
+  }
   await null;
   gc!();
   const bytes = (heapUsed() - before) / PENDING;
@@ -295,80 +354,7 @@ async function nativePendingBytes(): Promise<number> {
   return bytes;
 }
 
-interface Row {
-  name: string;
-  unit: string;
-  per: number;
-  ours: () => Promise<void>;
-  native: () => Promise<void>;
-}
-
-const rows: Row[] = [
-  {
-    name: "switch (1k tasks × 1k sleep(0))",
-    unit: "ns/switch",
-    per: 1e6 / (SWITCH_TASKS * SWITCH_STEPS),
-    ours: runnerSwitch,
-    native: nativeSwitch,
-  },
-  {
-    name: "spawn (100k tasks + gather)",
-    unit: "µs/task",
-    per: 1e3 / SPAWN,
-    ours: runnerSpawn,
-    native: nativeSpawn,
-  },
-  {
-    name: "spawn eager (100k, eagerTaskFactory)",
-    unit: "µs/task",
-    per: 1e3 / SPAWN,
-    ours: runnerSpawnEager,
-    native: nativeSpawn,
-  },
-  {
-    name: "spawn (10 × 10k tasks + gather)",
-    unit: "µs/task",
-    per: 1e3 / SPAWN,
-    ours: runnerSpawnSmall,
-    native: nativeSpawnSmall,
-  },
-  {
-    name: "timers (10k sleeps 0–20 ms)",
-    unit: "ms total",
-    per: 1,
-    ours: runnerTimers,
-    native: nativeTimers,
-  },
-];
-
-const only = args.get("only");
-console.log(
-  `@x/runner benchmark on ${runtime}, ${REPS} reps, median, ${
-    MODE === "blocks" ? `blocks of ${BLOCK}` : MODE
-  }`,
-);
-console.log(
-  "| workload | @x/runner | native | ratio | ratio of fastest |\n| --- | --- | --- | --- | --- |",
-);
-for (const row of rows) {
-  if (only && !row.name.startsWith(only)) continue;
-  printRow(row.name, row.unit, row.per, await sideBySide(row.ours, row.native));
-}
-if (!only || "memory".startsWith(only)) {
-  if (typeof gc === "function") {
-    const a = await runnerPendingBytes();
-    const b = await nativePendingBytes();
-    console.log(
-      `| memory (100k pending tasks) | ${a.toFixed(0)} B/task | ${
-        b.toFixed(0)
-      } B/task | ${(a / b).toFixed(2)}× | – |`,
-    );
-  } else {
-    console.log(
-      "(memory row skipped: run with --v8-flags=--expose-gc, as `deno task bench` does)",
-    );
-  }
-}
+// The spawn floor: the same allocations with no loop at all.
 
 /** A plain object with a Task's field count (12), for the floor rows. */
 class TaskSized {
@@ -402,20 +388,245 @@ function floorWithRecords(): void {
   for (let i = 0; i < SPAWN; i++) recs[i] = new TaskSized(leaf(i));
   for (let i = 0; i < SPAWN; i++) {
     const r = recs[i];
-    r.c = (r.a as Generator<unknown, number, unknown>).next().value;
+    r.c = (r.a as Coroutine<number>).next().value;
     r.k = 2;
   }
 }
 
-if (!only || "spawn floor".startsWith(only) || only.startsWith("spawn")) {
-  const floors: [string, () => void][] = [
-    ["spawn floor: generators only, no loop", floorGenerators],
-    [
-      "spawn floor: generators + Task-sized objects",
-      floorWithRecords,
-    ],
-  ];
-  for (const [name, fn] of floors) {
-    printRow(name, "µs/task", 1e3 / SPAWN, await sideBySide(fn, nativeSpawn));
+interface Row {
+  name: string;
+  unit: string;
+  ours: Workload;
+  native: Workload;
+  /** Not in the cold table. */
+  warmOnly?: boolean;
+  /** Needs `gc()`. */
+  memory?: boolean;
+}
+
+const perSpawn = (ms: number) => ms * 1e3 / SPAWN;
+
+const rows: Row[] = [
+  {
+    name: "W1 spawn 100k + gather",
+    unit: "µs/task",
+    ours: async () => perSpawn(await timed(() => run(spawnMain(SPAWN)))),
+    native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+  },
+  {
+    name: "W1 spawn eager (eagerTaskFactory)",
+    unit: "µs/task",
+    ours: async () => perSpawn(await timed(() => run(spawnEagerMain()))),
+    native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+    warmOnly: true,
+  },
+  {
+    name: "W1 spawn 10 × 10k + gather",
+    unit: "µs/task",
+    ours: async () => perSpawn(await timed(runnerSpawnSmall)),
+    native: async () => perSpawn(await timed(nativeSpawnSmall)),
+    warmOnly: true,
+  },
+  {
+    name: "W2 switch 1k tasks × 1k sleep(0)",
+    unit: "ns/switch",
+    ours: async () =>
+      await timed(() => run(switchMain())) * 1e6 /
+      (SWITCH_TASKS * SWITCH_STEPS),
+    native: async () =>
+      await timed(nativeSwitch) * 1e6 / (SWITCH_TASKS * SWITCH_STEPS),
+  },
+  {
+    name: "W3 ping-pong 2 × Queue(1), 200k hops",
+    unit: "ns/hop",
+    ours: async () => await timed(() => run(pingPongMain())) * 1e6 / HOPS,
+    native: async () => await timed(nativePingPong) * 1e6 / HOPS,
+  },
+  {
+    name: "W4 100k timers 0–50 ms: wall − 50 ms",
+    unit: "ms",
+    ours: async () => await timed(() => run(timersMain())) - MAX_SLEEP,
+    native: async () => await timed(nativeTimers) - MAX_SLEEP,
+  },
+  {
+    name: "W5 memory: pending task",
+    unit: "B/task",
+    ours: () => runnerBytes(true, false),
+    native: () => nativeBytes(false),
+    memory: true,
+  },
+  {
+    name: "W5 memory: created, not started task",
+    unit: "B/task",
+    ours: () => runnerBytes(false, false),
+    native: () => nativeBytes(false),
+    memory: true,
+  },
+  {
+    name: "W5 memory: pending, function* expression per task",
+    unit: "B/task",
+    ours: () => runnerBytes(true, true),
+    native: () => nativeBytes(true),
+    memory: true,
+  },
+  {
+    name: "spawn floor: generators only, no loop",
+    unit: "µs/task",
+    ours: async () => perSpawn(await timed(floorGenerators)),
+    native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+    warmOnly: true,
+  },
+  {
+    name: "spawn floor: generators + Task-sized objects",
+    unit: "µs/task",
+    ours: async () => perSpawn(await timed(floorWithRecords)),
+    native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+    warmOnly: true,
+  },
+];
+
+/** Runs both sides as `--mode` says; returns both sets of figures. */
+async function sideBySide(row: Row): Promise<[number[], number[]]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  const one = (fn: Workload) => {
+    if (MODE === "gc-each") gc!();
+    return fn();
+  };
+  if (row.memory) {
+    // Deterministic enough: three of each, alternating.
+    for (let i = 0; i < 3; i++) {
+      a.push(await row.ours());
+      b.push(await row.native());
+    }
+  } else if (MODE === "blocks") {
+    while (a.length < REPS) {
+      for (const [fn, out] of [[row.ours, a], [row.native, b]] as const) {
+        await fn(); // settle into this side's steady state
+        for (let i = 0; i < BLOCK && out.length < REPS; i++) {
+          out.push(await one(fn));
+        }
+      }
+    }
+  } else {
+    await row.ours();
+    await row.native();
+    for (let i = 0; i < REPS; i++) {
+      a.push(await one(row.ours));
+      b.push(await one(row.native));
+    }
+  }
+  return [a, b];
+}
+
+const fmt = (x: number) =>
+  Math.abs(x) >= 100
+    ? x.toFixed(0)
+    : Math.abs(x) >= 10
+    ? x.toFixed(1)
+    : x.toFixed(2);
+
+const only = args.get("only");
+const selected = rows.filter((r) =>
+  (!only || r.name.startsWith(only)) &&
+  (!r.memory || typeof gc === "function")
+);
+
+/** Where this script is, and how to start it again in a fresh process. */
+function childCommand(): [string, string[]] {
+  const script = new URL(import.meta.url).pathname;
+  if (host.Deno) {
+    return [host.Deno.execPath(), [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--v8-flags=--expose-gc",
+      script,
+    ]];
+  }
+  if (host.Bun) return [host.process!.execPath, [script]];
+  return [host.process!.execPath, ["--expose-gc", script]];
+}
+
+/** Runs one side of one workload in a fresh process: its figure. */
+function runChild(index: number, side: "ours" | "native"): number {
+  const [cmd, base] = childCommand();
+  const r = spawnSync(cmd, [...base, `--child=${index}`, `--side=${side}`], {
+    encoding: "utf8",
+  });
+  const m = /^RESULT (\S+)$/m.exec(r.stdout ?? "");
+  if (r.status !== 0 || m === null) {
+    throw new Error(
+      `child ${
+        rows[index].name
+      } (${side}) failed: ${r.status}\n${r.stdout}\n${r.stderr}`,
+    );
+  }
+  return Number(m[1]);
+}
+
+const child = args.get("child");
+if (child !== undefined) {
+  const row = rows[Number(child)];
+  const fn = args.get("side") === "native" ? row.native : row.ours;
+  console.log(`RESULT ${await fn()}`);
+} else if (args.has("cold")) {
+  console.log(
+    `@x/runner benchmark on ${runtime}, cold: each workload in a fresh process per side, ${ROUNDS} rounds, sides interleaved, medians`,
+  );
+  console.log(
+    "| workload | @x/runner | native | ratio | per-round ratios |\n| --- | --- | --- | --- | --- |",
+  );
+  for (const row of selected) {
+    if (row.warmOnly) continue;
+    const index = rows.indexOf(row);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      // Swap the order every round so that drift falls on both sides.
+      if (i % 2 === 0) {
+        a.push(runChild(index, "ours"));
+        b.push(runChild(index, "native"));
+      } else {
+        b.push(runChild(index, "native"));
+        a.push(runChild(index, "ours"));
+      }
+    }
+    const ratios = a.map((x, i) => x / b[i]);
+    const ma = median(a);
+    const mb = median(b);
+    console.log(
+      `| ${row.name} | ${fmt(ma)} ${row.unit} | ${fmt(mb)} ${row.unit} | ${
+        (ma / mb).toFixed(2)
+      }× | ${Math.min(...ratios).toFixed(2)}–${
+        Math.max(...ratios).toFixed(2)
+      }× |`,
+    );
+  }
+} else {
+  console.log(
+    `@x/runner benchmark on ${runtime}, warm, ${REPS} reps, median, ${
+      MODE === "blocks" ? `blocks of ${BLOCK}` : MODE
+    }`,
+  );
+  console.log(
+    "| workload | @x/runner | native | ratio | ratio of fastest |\n| --- | --- | --- | --- | --- |",
+  );
+  for (const row of selected) {
+    const [a, b] = await sideBySide(row);
+    const ma = median(a);
+    const mb = median(b);
+    console.log(
+      `| ${row.name} | ${fmt(ma)} ${row.unit} | ${fmt(mb)} ${row.unit} | ${
+        (ma / mb).toFixed(2)
+      }× | ${
+        row.memory ? "–" : (Math.min(...a) / Math.min(...b)).toFixed(2) + "×"
+      } |`,
+    );
+  }
+  if (typeof gc !== "function") {
+    console.log(
+      "(memory rows skipped: run with --v8-flags=--expose-gc, as `deno task bench` does)",
+    );
   }
 }

@@ -14,6 +14,8 @@
  * - `npm/tests/*.js`: tests/*.ts compiled without type checks, importing the
  *   built `../esm/*.js`, with `Deno.test` mapped onto node:test / bun:test by
  *   `npm/tests/_deno_test_shim.mjs` (scripts/node_test_shim.mjs). Not packed.
+ * - `npm/examples/*.js`: the examples tests import (node:http), compiled the
+ *   same way, importing `../esm/*.js`. Not packed.
  *
  * Where JSR is reachable, swapping back to dnt is one line: set
  * `const BUILDER = buildWithDnt;` below (untested here: JSR is unreachable).
@@ -29,7 +31,9 @@ const root = new URL("../", import.meta.url);
 const rootPath = decodeURIComponent(root.pathname);
 const npmDir = rootPath + "npm/";
 const toolsDir = rootPath + "scripts/tools/";
-const tsc = toolsDir + "node_modules/.bin/tsc";
+// The package's own bin, not .bin/tsc: scripts/tools also holds TypeScript
+// 5.9 (the consumer type test's second compiler), whose bin has the same name.
+const tsc = toolsDir + "node_modules/typescript/bin/tsc";
 
 interface DenoJson {
   name: string;
@@ -134,6 +138,20 @@ export function rewriteDtsSpecifiers(text: string): string {
   );
 }
 
+/**
+ * Prepends `/// <reference lib="esnext.disposable" />` to a `.d.ts` that
+ * names `Disposable`, `AsyncDisposable` or `Symbol.(async)dispose`, so a
+ * consumer whose `lib` is, say, `["es2022"]` still has those types (users
+ * of `using` need them anyway).
+ */
+export function withDisposableLib(text: string): string {
+  const directive = '/// <reference lib="esnext.disposable" />\n';
+  if (text.startsWith(directive)) return text;
+  return /\b(?:Async)?Disposable\b|\bSymbol\.(?:async)?[dD]ispose\b/.test(text)
+    ? directive + text
+    : text;
+}
+
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) {
     const p = dir + "/" + e.name;
@@ -168,6 +186,9 @@ async function runTsc(
     await Deno.remove(cfgPath);
   }
 }
+
+/** Examples that tests import on Node (built into npm/examples/, not packed). */
+const TESTED_EXAMPLES = ["examples/node_server.ts"];
 
 /** tests/*.ts (top level: tests/browser/ is the browser check's page). */
 async function testFiles(): Promise<string[]> {
@@ -213,7 +234,7 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   for (const f of await walk(npmDir + "esm")) {
     if (!f.endsWith(".d.ts")) continue;
     const text = await Deno.readTextFile(f);
-    const fixed = rewriteDtsSpecifiers(text);
+    const fixed = withDisposableLib(rewriteDtsSpecifiers(text));
     if (fixed !== text) await Deno.writeTextFile(f, fixed);
   }
 
@@ -227,6 +248,27 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
     rootDir: "../tests",
     outDir: "../npm/tests",
   });
+  // Examples the tests run (node:http ones): transpiled next to the tests.
+  await runTsc(".tsconfig.examples.json", TESTED_EXAMPLES, {
+    noCheck: true,
+    noResolve: true,
+    noEmitOnError: false,
+    declaration: false,
+    isolatedDeclarations: false,
+    rootDir: "../examples",
+    outDir: "../npm/examples",
+  });
+  for (const f of await walk(npmDir + "examples")) {
+    if (!f.endsWith(".js")) continue;
+    const text = await Deno.readTextFile(f);
+    await Deno.writeTextFile(
+      f,
+      text.replace(
+        /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/)/g,
+        (_m, pre: string, q: string) => `${pre}${q}../esm/`,
+      ),
+    );
+  }
   await Deno.copyFile(
     rootPath + "scripts/node_test_shim.mjs",
     npmDir + "tests/_deno_test_shim.mjs",
@@ -234,9 +276,10 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   for (const f of await walk(npmDir + "tests")) {
     if (!f.endsWith(".js")) continue;
     let text = await Deno.readTextFile(f);
-    // The library lives in ../esm/ in the build (tests import "../mod.ts").
+    // The library lives in ../esm/ in the build (tests import "../mod.ts");
+    // the tested examples in ../examples/.
     text = text.replace(
-      /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/)/g,
+      /((?:\bfrom|\bimport)\s*\(?\s*)(["'])\.\.\/(?!esm\/|examples\/)/g,
       (_m, pre: string, q: string) => `${pre}${q}../esm/`,
     );
     if (/\bDeno\.test\b/.test(text)) {

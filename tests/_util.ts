@@ -1,7 +1,7 @@
 // Small helpers shared by the test files.
 
 import assert from "node:assert/strict";
-import { type Coroutine, EventLoop, run } from "../mod.ts";
+import { type Coroutine, EventLoop, type Future, run, sleep } from "../mod.ts";
 
 /**
  * The loop factory {@linkcode main} uses: `undefined` (a plain EventLoop)
@@ -17,7 +17,9 @@ export function main<T>(fn: () => Coroutine<T>): Promise<T> {
 }
 
 /** Runs `body` and returns what it threw (fails if it did not throw). */
-export function* catching(body: Coroutine<unknown>): Coroutine<unknown> {
+export function* catching(
+  body: Coroutine<unknown> | Future<unknown>,
+): Coroutine<unknown> {
   try {
     yield* body;
   } catch (e) {
@@ -35,5 +37,22 @@ export async function withLoop(
     await fn(loop);
   } finally {
     loop.close();
+  }
+}
+
+/**
+ * A coroutine that suspends once and, when closed, logs "exit" and returns
+ * (which Python allows a closed coroutine to do).
+ */
+export function* returnsOnClose(
+  log: string[],
+  isExit: (e: unknown) => boolean,
+): Coroutine<number> {
+  try {
+    yield* sleep(0);
+    return 1;
+  } catch (e) {
+    log.push(isExit(e) ? "exit" : "other");
+    return 2;
   }
 }

@@ -475,7 +475,7 @@ Deno.test("waitFor: argument errors", () =>
     assert.throws(() => waitFor(sleep(1), NaN), RangeError);
     assert.throws(
       () => waitFor(Promise.resolve(1) as unknown as Future<number>, 1),
-      /expects a Future, a Task or a coroutine/,
+      /waitFor\(\): aw must be a Future, a Task or a coroutine/,
     );
     assert.throws(
       () => waitFor(runBriefly as unknown as Future<void>, 1),
@@ -615,25 +615,33 @@ Deno.test("wait: argument errors", () =>
     const t = createTask(sleep(0));
     assert.throws(
       () => wait(t as unknown as Future<void>[]),
-      { name: "TypeError", message: "expect a list of futures, not Task" },
+      {
+        name: "TypeError",
+        message: "wait(): fs: expect a list of futures, not Task",
+      },
     );
     assert.throws(
       () => wait(sleep(1) as unknown as Future<void>[]),
-      { name: "TypeError", message: "expect a list of futures, not coroutine" },
+      {
+        name: "TypeError",
+        message: "wait(): fs: expect a list of futures, not coroutine",
+      },
     );
     assert.throws(() => wait([]), {
       name: "RangeError",
-      message: "Set of Tasks/Futures is empty.",
+      message: "wait(): fs: Set of Tasks/Futures is empty.",
     });
     assert.throws(() => wait([t], { returnWhen: "bad" as ReturnWhen }), {
       name: "RangeError",
-      message: "Invalid return_when value: bad",
+      message:
+        'wait(): Invalid return_when value: bad (options.returnWhen must be one of "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED")',
     });
     assert.throws(
       () => wait([t, sleep(1) as unknown as Future<void>]),
       {
         name: "TypeError",
-        message: "Passing coroutines is forbidden, use tasks explicitly.",
+        message:
+          "wait(): fs: Passing coroutines is forbidden, use tasks explicitly.",
       },
     );
     assert.throws(() => wait([1 as unknown as Future<void>]), TypeError);
@@ -734,7 +742,10 @@ Deno.test("asCompleted: argument errors", async () => {
     const t = createTask(sleep(0));
     assert.throws(
       () => asCompleted(t as unknown as Future<void>[]),
-      { name: "TypeError", message: "expect an iterable of futures, not Task" },
+      {
+        name: "TypeError",
+        message: "asCompleted(): fs: expect an iterable of futures, not Task",
+      },
     );
     assert.throws(
       () => asCompleted([1 as unknown as Future<void>]),

@@ -9,6 +9,7 @@ import {
   createTask,
   currentTask,
   type ExceptionContext,
+  getCurrentContext,
   getRunningLoop,
   LookupError,
   Runner,
@@ -98,10 +99,10 @@ Deno.test("Token: only ContextVars make tokens", () => {
   const Ctor = Token as unknown as new (...args: unknown[]) => unknown;
   assert.throws(
     () => new Ctor(Symbol("fake"), new Context(), new ContextVar("v"), 1),
-    { message: "Tokens can only be created by ContextVars" },
+    { message: "Token(): Tokens can only be created by ContextVars" },
   );
   assert.throws(() => new Ctor(), {
-    message: "Tokens can only be created by ContextVars",
+    message: "Token(): Tokens can only be created by ContextVars",
   });
 });
 
@@ -193,7 +194,10 @@ Deno.test("ContextVar.reset: a non-token is a TypeError", () => {
   const v = new ContextVar<number>("v");
   assert.throws(
     () => v.reset({} as unknown as Token<number>),
-    { name: "TypeError", message: /expects a Token/ },
+    {
+      name: "TypeError",
+      message: /ContextVar.reset\(\): token must be a Token/,
+    },
   );
 });
 
@@ -304,7 +308,10 @@ Deno.test("Context.run: a non-function is a TypeError", () => {
   const ctx = new Context();
   assert.throws(
     () => ctx.run(42 as unknown as () => void),
-    { name: "TypeError", message: /expects a function/ },
+    {
+      name: "TypeError",
+      message: "Context.run(): fn must be a function, got 42",
+    },
   );
 });
 
@@ -860,4 +867,32 @@ Deno.test("Runner: one context for every run(); run() with context option", asyn
   assert.equal(fourth, 1);
   // Nothing leaked into the caller's context.
   assert.equal(v.get(), 0);
+});
+
+Deno.test("getCurrentContext: the live context of the task, the entered one, the root", async () => {
+  const v = new ContextVar<number>("live", { default: 0 });
+  const root = getCurrentContext();
+  assert.equal(getCurrentContext(), root);
+  using runner = new Runner();
+  await runner.run((function* () {
+    const live = getCurrentContext();
+    assert.notEqual(live, root);
+    v.set(1);
+    assert.equal(live.get(v), 1);
+    // deno-lint-ignore require-yield
+    const t = createTask((function* () {
+      assert.notEqual(getCurrentContext(), live);
+      assert.equal(getCurrentContext().get(v), 1); // a copy at creation
+    })());
+    yield* t;
+    const other = new Context();
+    other.run(() => {
+      assert.equal(getCurrentContext(), other);
+      v.set(2);
+    });
+    assert.equal(other.get(v), 2);
+    assert.equal(getCurrentContext(), live);
+    // Entering the live context again is refused.
+    assert.throws(() => live.run(() => {}), /already entered/);
+  })());
 });

@@ -1,5 +1,6 @@
 // deno-lint-ignore-file require-yield -- coroutines that finish in one step are test cases here
 import assert from "node:assert/strict";
+import { catching, returnsOnClose } from "./_util.ts";
 import {
   CancelledError,
   type Context,
@@ -17,6 +18,7 @@ import {
   Task,
 } from "../mod.ts";
 import {
+  cancelling,
   coroAwait,
   coroEager,
   coroIsDone,
@@ -26,6 +28,7 @@ import {
   CoroStart,
   coroState,
   eager,
+  eagerCtx,
   eagerTaskFactory,
   funcEager,
   GeneratorExit,
@@ -228,7 +231,7 @@ Deno.test("eager: a finished coroutine gives a done Future, not a Task", async (
 Deno.test("eager: anything but a coroutine or function is a TypeError", () => {
   assert.throws(() => eager({} as never), {
     name: "TypeError",
-    message: /^need coroutine or function, got /,
+    message: /^eager\(\): x must be a coroutine or a function, got /,
   });
   assert.throws(() => eager(5 as never), TypeError);
 });
@@ -410,6 +413,7 @@ Deno.test("CoroStart: close twice, then await is an error", async () => {
 Deno.test("CoroStart: autostart false, start() once", () => {
   const log: Log = [];
   const cs = new CoroStart(
+    // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
     (function* () {
       log.push(1);
       yield;
@@ -552,6 +556,7 @@ Deno.test("CoroStartClose: throw into a done CoroStart is an error", async () =>
 });
 
 Deno.test("CoroStartClose: throw() handled returns the handler's value", () => {
+  // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
   const cs = new CoroStart((function* () {
     try {
       yield;
@@ -633,6 +638,7 @@ Deno.test("CoroStart context: close runs cleanup in the context", () => {
   const ctx = new ContextVar<string>("c2");
   const context: Context = copyContext();
   const cs = new CoroStart(
+    // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
     (function* () {
       try {
         yield;
@@ -750,6 +756,7 @@ Deno.test("coroIter: throwing in is forwarded; return() closes the inner", () =>
     }
     return "bar";
   })();
+  // @ts-expect-error yields numbers on purpose: coroIter forwards any yield
   const it = coroIter(inner);
   assert.deepEqual(it.next(), { value: 1, done: false });
   assert.deepEqual(it.throw(new RangeError()), { value: "foo", done: true });
@@ -762,6 +769,7 @@ Deno.test("coroIter: throwing in is forwarded; return() closes the inner", () =>
       throw e;
     }
   })();
+  // @ts-expect-error yields numbers on purpose: coroIter forwards any yield
   const it2 = coroIter(inner2);
   it2.next();
   it2.return(undefined);
@@ -803,6 +811,7 @@ Deno.test("coroState: CoroStart-driven coroutines", () => {
     yield;
   })();
   assert.equal(coroState(c), "new");
+  // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
   const cs = new CoroStart(c);
   assert.equal(coroState(c), "suspended");
   cs.close();
@@ -813,7 +822,7 @@ Deno.test("coroState: not a coroutine is a TypeError", () => {
   for (const f of [coroIsNew, coroIsSuspended, coroIsDone, coroState]) {
     assert.throws(() => f("string" as never), {
       name: "TypeError",
-      message: /expects a coroutine/,
+      message: /^coro\w+\(\): c: a coroutine was expected/,
     });
   }
 });
@@ -999,4 +1008,205 @@ Deno.test("probe: a child awaiting a future the parent resolves at once", async 
     })());
     assert.equal(log.join(" "), want, name);
   }
+});
+
+// ---- GeneratorExit through the delegating drivers (asynkit
+// TestCoroIter::test_raw_generator_exit) ------------------------------------
+
+Deno.test("coroIter: GeneratorExit closes the inner coroutine and goes on up", () => {
+  let step = 0;
+  function* inner(): Coroutine<void> {
+    try {
+      step = 1;
+      yield* sleep(0);
+    } catch (e) {
+      assert.ok(e instanceof GeneratorExit);
+    }
+    step = 2;
+  }
+  function* helper(): Coroutine<void> {
+    yield* coroIter(inner());
+  }
+  const c = helper();
+  c.next();
+  assert.equal(step, 1);
+  assert.throws(() => c.throw(new GeneratorExit()), GeneratorExit);
+  assert.equal(step, 2);
+  // The outer one is finished: closing it again is a no-op.
+  assert.deepEqual(c.next(), { value: undefined, done: true });
+});
+
+Deno.test("coroIter: an outer CoroStart closes through it", () => {
+  const log: string[] = [];
+  function* inner(): Coroutine<void> {
+    try {
+      yield* sleep(0);
+    } catch {
+      log.push("inner closed"); // and returns
+    }
+  }
+  function* outer(): Coroutine<void> {
+    try {
+      yield* coroIter(inner());
+    } finally {
+      log.push("outer closed");
+    }
+    log.push("outer carried on"); // must not happen
+  }
+  const cs = new CoroStart(outer());
+  cs.close();
+  assert.deepEqual(log, ["inner closed", "outer closed"]);
+});
+
+Deno.test("yield* coroStart: GeneratorExit closes the started coroutine", () => {
+  const log: string[] = [];
+  function* outer(): Coroutine<void> {
+    const r = yield* new CoroStart(
+      returnsOnClose(log, (e) => e instanceof GeneratorExit),
+    );
+    log.push(`outer carried on with ${r}`); // must not happen
+  }
+  const cs = new CoroStart(outer());
+  cs.close();
+  assert.deepEqual(log, ["exit"]);
+});
+
+// ---- asynkit TestEager::test_eager_ctx(_noawait) -----------------------------
+
+for (const block of [true, false]) {
+  const expect: Log = block ? [1, "a", 2] : [1, 2, "a"];
+  const label = block ? "block" : "noblock";
+
+  Deno.test(`eagerCtx[${label}]: awaited inside the scope`, async () => {
+    const log: Log = [];
+    await run((function* () {
+      using c = eagerCtx(coro1(log, block));
+      log.push("a");
+      yield* c.target;
+    })());
+    assert.deepEqual(log, expect);
+  });
+
+  Deno.test(`eagerCtx[${label}]: leaving the scope unawaited cancels`, async () => {
+    const log: Log = [];
+    await run((function* () {
+      let c;
+      {
+        using scope = eagerCtx(coro1(log, block), { msg: "left" });
+        c = scope.target;
+        log.push("a");
+      }
+      if (block) {
+        const e = yield* catching(c);
+        assert.ok(e instanceof CancelledError);
+        assert.equal(e.message, "left");
+        assert.equal(c.cancelled(), true);
+        assert.deepEqual(log, [1, "a"]);
+      } else {
+        assert.deepEqual(log, expect);
+        assert.equal(c.cancelled(), false);
+      }
+    })());
+  });
+}
+
+Deno.test("eagerCtx: createTask makes the task when the coroutine blocks", async () => {
+  let made = 0;
+  const r = await run((function* () {
+    using c = eagerCtx(
+      (function* () {
+        yield* sleep(0);
+        return 5;
+      })(),
+      {
+        createTask: (coro) => {
+          made++;
+          return createTask(coro, { name: "bob" });
+        },
+      },
+    );
+    assert.equal((c.target as Task<number>).getName(), "bob");
+    return yield* c.target;
+  })());
+  assert.equal(r, 5);
+  assert.equal(made, 1);
+  assert.throws(() => eagerCtx(42 as never), /a coroutine was expected/);
+});
+
+// ---- asynkit TestCancelling (test_tools.py) ----------------------------------
+
+Deno.test("cancelling: a future", async () => {
+  await run((function* () {
+    const loop = getRunningLoop();
+    let f = loop.createFuture<void>();
+    assert.equal(f.cancelled(), false);
+    {
+      using c = cancelling(f, { msg: "hello" });
+      assert.equal(c.target, f);
+      assert.equal(c.target.cancelled(), false);
+    }
+    assert.equal(f.cancelled(), true);
+    const e = yield* catching(f);
+    assert.ok(e instanceof CancelledError);
+    assert.equal(e.message, "hello");
+
+    f = loop.createFuture<void>();
+    assert.throws(() => {
+      using c = cancelling(f);
+      assert.equal(c.target.cancelled(), false);
+      throw new RangeError();
+    }, RangeError);
+    assert.equal(f.cancelled(), true);
+
+    // Leaving with a finished future is fine.
+    f = loop.createFuture<void>();
+    {
+      using c = cancelling(f);
+      assert.equal(c.target.cancelled(), false);
+      f.setResult();
+    }
+    assert.equal(f.result(), undefined);
+    assert.equal(f.cancelled(), false);
+  })());
+  assert.throws(
+    () => cancelling(null as never),
+    /cancelling\(\): target must be a Future or Task/,
+  );
+});
+
+Deno.test("cancelling: a task", async () => {
+  await run((function* () {
+    function* coro(): Coroutine<void> {
+      yield* sleep(100);
+    }
+    let t = createTask(coro());
+    assert.equal(t.cancelled(), false);
+    {
+      using c = cancelling(t, { msg: "hello" });
+      assert.equal(c.target.cancelled(), false);
+    }
+    let e = yield* catching(t);
+    assert.ok(e instanceof CancelledError);
+    assert.equal(e.message, "hello");
+    assert.equal(t.cancelled(), true);
+
+    t = createTask(coro());
+    const run2 = function* (): Coroutine<void> {
+      using c = cancelling(t);
+      assert.equal(c.target.cancelled(), false);
+      throw new RangeError();
+    };
+    assert.ok((yield* catching(run2())) instanceof RangeError);
+    e = yield* catching(t);
+    assert.ok(e instanceof CancelledError);
+    assert.equal(t.cancelled(), true);
+
+    t = createTask(coro());
+    {
+      using c = cancelling(t);
+      assert.equal(c.target.cancelled(), false);
+      yield* c.target;
+    }
+    assert.equal(t.cancelled(), false);
+  })());
 });

@@ -290,5 +290,20 @@ Deno.test("delay: aborting clears the timer and rejects with the reason", async 
 
 Deno.test("delay: argument errors", () => {
   assert.throws(() => delay("1" as unknown as number), TypeError);
-  assert.throws(() => delay(NaN), TypeError);
+  assert.throws(() => delay(NaN), {
+    name: "RangeError",
+    message: "delay(): ms must be a number, got NaN",
+  });
+});
+
+Deno.test("delay(Infinity) and delay(2 ** 31) do not resolve early; the signal still ends them", async () => {
+  for (const ms of [Infinity, 2 ** 31]) {
+    const ctl = new AbortController();
+    let resolved = false;
+    const p = delay(ms, { signal: ctl.signal }).then(() => resolved = true);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(resolved, false, `delay(${ms}) resolved early`);
+    ctl.abort(new Error("enough"));
+    await assert.rejects(p, /enough/);
+  }
 });

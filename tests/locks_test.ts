@@ -784,7 +784,7 @@ Deno.test("Semaphore: acquire and release", async () => {
 Deno.test("Semaphore: value checks", () => {
   assert.throws(() => new Semaphore(-1), {
     name: "RangeError",
-    message: "Semaphore initial value must be >= 0",
+    message: "Semaphore(): initial value must be >= 0, got -1",
   });
   assert.throws(() => new Semaphore("1" as unknown as number), TypeError);
 });
@@ -1084,7 +1084,7 @@ Deno.test("Barrier: repr through its states", async () => {
 Deno.test("Barrier: parties", () => {
   assert.throws(() => new Barrier(0), {
     name: "RangeError",
-    message: "parties must be > 0",
+    message: "Barrier(): parties must be > 0, got 0",
   });
   assert.throws(() => new Barrier(-10), RangeError);
   assert.equal(new Barrier(N).parties, N);

@@ -3,9 +3,11 @@
 // rules, the ready-queue scheduling API and the host integration.
 import assert from "node:assert/strict";
 import {
+  CancelledError,
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   type ExceptionContext,
   Future,
   gather,
@@ -17,7 +19,7 @@ import {
 import { EventLoop, getRunningLoop } from "../loop.ts";
 import { readyFind } from "../scheduling.ts";
 
-function* nothing(): Generator<unknown, void, unknown> {}
+function* nothing(): Coroutine<void> {}
 
 /** Replaces console[method] while `fn` runs; returns what was logged. */
 async function captureConsole(
@@ -306,7 +308,7 @@ Deno.test("loop: runUntilComplete with a future of another loop is a TypeError",
     a.runUntilComplete(f),
     (e: unknown) =>
       e instanceof TypeError &&
-      /The future belongs to a different loop/.test(e.message),
+      /future belongs to another event loop/.test(e.message),
   );
   assert.equal(a.isRunning(), false);
   a.close();
@@ -318,7 +320,9 @@ Deno.test("loop: runUntilComplete with a non-awaitable is a TypeError", async ()
   await assert.rejects(
     loop.runUntilComplete(42 as never),
     (e: unknown) =>
-      e instanceof TypeError && /A Future, a coroutine/.test(e.message),
+      e instanceof TypeError &&
+      /runUntilComplete\(\): future must be a Future or a coroutine, got 42/
+        .test(e.message),
   );
   loop.close();
 });
@@ -384,7 +388,7 @@ Deno.test("loop: scheduling checks the callback and the delay", () => {
     /coroutines cannot be used with callSoon\(\)/,
   );
   assert.throws(() => loop.callLater("5" as never, () => {}), TypeError);
-  assert.throws(() => loop.callLater(NaN, () => {}), TypeError);
+  assert.throws(() => loop.callLater(NaN, () => {}), RangeError);
   assert.throws(() => loop.callAt(undefined as never, () => {}), TypeError);
   assert.equal(loop.readyLen(), 0);
   loop.close();
@@ -491,8 +495,10 @@ Deno.test("loop: debug mode warns about slow callbacks", async () => {
   const warned = await captureConsole("warn", async () => {
     await loop.runUntilComplete(sleep(1));
   });
-  assert.equal(warned.length, 1, warned.join("\n"));
-  assert.match(warned[0], /^Executing <Handle slowOne\(\)> took \d+\.\d+ ms/);
+  // Other steps may also be slow on a loaded machine: look at slowOne's.
+  const mine = warned.filter((w) => w.includes("slowOne"));
+  assert.equal(mine.length, 1, warned.join("\n"));
+  assert.match(mine[0], /^Executing <Handle slowOne\(\)> took \d+\.\d+ ms/);
   loop.close();
 });
 
@@ -662,7 +668,7 @@ Deno.test("loop: readyPop indexes like a Python list", () => {
   labelled(loop, ["x"], seen);
   assert.throws(() => loop.readyPop(1), RangeError);
   assert.throws(() => loop.readyPop(-2), RangeError);
-  assert.throws(() => loop.readyPop(0.5), RangeError);
+  assert.throws(() => loop.readyPop(0.5), TypeError); // as list.pop(0.5)
   assert.equal(loop.readyLen(), 1);
   loop.close();
 });
@@ -1041,4 +1047,181 @@ Deno.test("timers set in one burst fire in one iteration, even if the host timer
     globalThis.setTimeout = realSetTimeout;
     loop.close();
   }
+});
+
+// ------------------------- issue 9 §2: long and infinite delays, the heap
+
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+/**
+ * Runs `loop` for `ms` (ended by a host timer, so that the loop's own timers
+ * are only those the test scheduled) and returns the delays of the host
+ * timers the loop set meanwhile.
+ */
+async function hostDelays(loop: EventLoop, ms: number): Promise<number[]> {
+  const real = globalThis.setTimeout;
+  const delays: number[] = [];
+  const done = loop.createFuture<void>();
+  real(() => done.setResult(), ms);
+  globalThis.setTimeout = ((cb: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return real(cb, ms);
+  }) as typeof setTimeout;
+  try {
+    await loop.runUntilComplete(done);
+  } finally {
+    globalThis.setTimeout = real;
+  }
+  return delays;
+}
+
+const DAY = 24 * 3600 * 1000;
+for (
+  const [what, start] of [
+    ["sleep(2 ** 31)", () => sleep(2 ** 31)],
+    ["sleep(30 days)", () => sleep(30 * DAY)],
+    ["sleep(Infinity)", () => sleep(Infinity)],
+  ] as const
+) {
+  Deno.test(`${what} does not fire early; cancelling the sleeper works`, async () => {
+    const loop = new EventLoop();
+    let woke = false;
+    const task = loop.createTask((function* () {
+      yield* start();
+      woke = true;
+    })());
+    const delays = await hostDelays(loop, 30);
+    assert.equal(woke, false);
+    assert.equal(task.done(), false);
+    assert.ok(delays.length > 0 && delays.every((d) => d <= MAX_HOST_DELAY));
+    task.cancel();
+    await assert.rejects(loop.runUntilComplete(task), CancelledError);
+    assert.equal(woke, false);
+    loop.close();
+  });
+}
+
+for (
+  const [what, schedule] of [
+    [
+      "callLater(Infinity)",
+      (l: EventLoop, f: () => void) => l.callLater(Infinity, f),
+    ],
+    [
+      "callAt(Infinity)",
+      (l: EventLoop, f: () => void) => l.callAt(Infinity, f),
+    ],
+    [
+      "callLater(2 ** 31)",
+      (l: EventLoop, f: () => void) => l.callLater(2 ** 31, f),
+    ],
+  ] as const
+) {
+  Deno.test(`${what} never fires early; its handle cancels`, async () => {
+    const loop = new EventLoop();
+    let fired = false;
+    const h = schedule(loop, () => fired = true);
+    const delays = await hostDelays(loop, 30);
+    assert.equal(fired, false);
+    assert.ok(delays.length > 0 && delays.every((d) => d <= MAX_HOST_DELAY));
+    h.cancel();
+    await loop.runUntilComplete(sleep(1));
+    assert.equal(fired, false);
+    loop.close();
+  });
+}
+
+Deno.test("a host timer clamped to 2^31-1 ms is re-armed until the deadline", async () => {
+  const real = globalThis.setTimeout;
+  const long: number[] = [];
+  // The host wakes the loop at once instead of after 24.8 days.
+  globalThis.setTimeout = ((cb: () => void, ms?: number) => {
+    if ((ms ?? 0) >= MAX_HOST_DELAY && long.push(ms!) <= 3) return real(cb, 0);
+    return real(cb, ms);
+  }) as typeof setTimeout;
+  const loop = new EventLoop();
+  let fired = false;
+  try {
+    loop.callLater(Infinity, () => fired = true);
+    // The only timer of the loop is the infinite one.
+    const done = loop.createFuture<void>();
+    real(() => done.setResult(), 30);
+    await loop.runUntilComplete(done);
+  } finally {
+    globalThis.setTimeout = real;
+  }
+  assert.equal(fired, false);
+  assert.ok(long.length >= 3, `re-armed ${long.length} times`);
+  assert.ok(long.every((d) => d === MAX_HOST_DELAY));
+  loop.close();
+});
+
+Deno.test("the timer heap counts a cancelled timer only while it is in the heap", async () => {
+  const loop = new EventLoop();
+  await loop.runUntilComplete((function* () {
+    // sleep() cancels its timer in `finally`, after it fired.
+    yield* gather(Array.from({ length: 100 }, () => sleep(1)));
+  })());
+  assert.equal(loop._timers.length, 0);
+  assert.equal(loop._timers.cancelledCount, 0);
+  const h = loop.callLater(1000, () => {});
+  h.cancel();
+  h.cancel();
+  assert.equal(loop._timers.cancelledCount, 1);
+  loop.close();
+});
+
+// ----------------------------------------- issue 9 §4: faults inside the loop
+
+Deno.test("a callback whose context is already entered is reported once; the loop goes on", async () => {
+  const loop = new EventLoop();
+  const reports: ExceptionContext[] = [];
+  loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+  const ctx = new Context();
+  const ran: string[] = [];
+  function inCtx() {
+    ran.push("inCtx");
+  }
+  loop.callSoon(inCtx, { context: ctx });
+  loop.callSoon(() => ran.push("next"));
+  // The first iteration runs synchronously, inside ctx.run.
+  const done = ctx.run(() => loop.runUntilComplete(sleep(1)));
+  await done;
+  assert.deepEqual(ran, ["next"]);
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0].message, "Exception in callback inCtx()");
+  assert.match(String(reports[0].exception), /cannot enter context/);
+  loop.close();
+});
+
+Deno.test("with no handler set, a console.error that throws never stops the loop", async () => {
+  const original = console.error;
+  let calls = 0;
+  console.error = () => {
+    calls++;
+    throw new Error("console is broken");
+  };
+  const loop = new EventLoop();
+  const ran: string[] = [];
+  try {
+    loop.callSoon(() => {
+      throw new Error("callback bug");
+    });
+    loop.callSoon(() => ran.push("after"));
+    await loop.runUntilComplete(sleep(1));
+    // A custom handler that fails falls back to the default one, too.
+    loop.setExceptionHandler(() => {
+      throw new Error("handler bug");
+    });
+    loop.callSoon(() => {
+      throw new Error("callback bug 2");
+    });
+    loop.callSoon(() => ran.push("after 2"));
+    await loop.runUntilComplete(sleep(1));
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(ran, ["after", "after 2"]);
+  assert.ok(calls >= 2);
+  loop.close();
 });

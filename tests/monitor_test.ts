@@ -1,5 +1,6 @@
 // deno-lint-ignore-file require-yield -- coroutines that finish in one step are test cases here
 import assert from "node:assert/strict";
+import { returnsOnClose } from "./_util.ts";
 import {
   CancelledError,
   type Coroutine,
@@ -782,4 +783,51 @@ Deno.test("GeneratorObject: native next/return/throw from outside the loop", asy
   const orphan = g.iterate((function* () {})());
   await assert.rejects(orphan.next(), /no event loop/);
   loop.close();
+});
+
+Deno.test("Monitor.aawait: GeneratorExit closes the coroutine and goes on up", () => {
+  const m = new Monitor();
+  const log: string[] = [];
+  function* outer(): Coroutine<void> {
+    const r = yield* m.aawait(
+      returnsOnClose(log, (e) => e instanceof GeneratorExit),
+    );
+    log.push(`outer carried on with ${r}`); // must not happen
+  }
+  const c = outer();
+  c.next();
+  assert.throws(() => c.throw(new GeneratorExit()), GeneratorExit);
+  assert.deepEqual(log, ["exit"]);
+  assert.deepEqual(c.next(), { value: undefined, done: true });
+});
+
+// asynkit TestGenerator::test_ag_running, stepped by hand: sleep(0) must
+// finish on the second plain next(), as CPython's bare yield does.
+Deno.test("GeneratorObject: agRunning under a hand-written driver", () => {
+  let state: number | string = 0;
+  const g = new GeneratorObject<string>();
+  const a = g.iterate((function* () {
+    state = 1;
+    yield* sleep(0);
+    state = 2;
+    state = (yield* g.ayield("foo")) as string;
+  })());
+  let coro = a.asend(undefined);
+  assert.equal(state, 0);
+  assert.deepEqual(coro.next(), { value: undefined, done: false });
+  assert.equal(state, 1);
+  assert.equal(a.agRunning, true);
+  assert.deepEqual(coro.next(), {
+    value: { value: "foo", done: false },
+    done: true,
+  });
+  assert.equal(state, 2);
+  assert.equal(a.agRunning, false);
+  coro = a.asend("bar");
+  assert.deepEqual(coro.next(), {
+    value: { value: undefined, done: true },
+    done: true,
+  });
+  assert.equal(a.agRunning, false);
+  assert.equal(state, "bar");
 });

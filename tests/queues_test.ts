@@ -156,7 +156,7 @@ Deno.test("float maxsize", async () => {
 
 Deno.test("maxsize must be a number", () => {
   assert.throws(() => new Queue("3" as unknown as number), TypeError);
-  assert.throws(() => new Queue(NaN), TypeError);
+  assert.throws(() => new Queue(NaN), RangeError);
   assert.equal(new Queue(-1).full(), false, "0 or less: unbounded");
 });
 
@@ -178,11 +178,13 @@ Deno.test("get: with putters waiting, a get wakes one", async () => {
   await run((function* () {
     const q = new Queue<number>(1);
     yield* q.put(1);
-    const waiter = getRunningLoop().createFuture<void>();
-    q._putters.push(waiter);
+    const putter = createTask(q.put(2));
+    yield* sleep(0);
+    assert.equal(q._putters.length, 1);
     assert.equal(yield* q.get(), 1);
-    assert.ok(waiter.done());
-    assert.equal(waiter.result(), undefined);
+    assert.equal(q._putters.length, 0); // woken
+    yield* putter;
+    assert.equal(q.getNowait(), 2);
   })());
 });
 

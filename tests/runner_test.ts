@@ -9,6 +9,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   createTask,
   currentTask,
   EventLoop,
@@ -22,7 +23,7 @@ import {
   Task,
 } from "../mod.ts";
 
-function* nothing(): Generator<unknown, void, unknown> {}
+function* nothing(): Coroutine<void> {}
 
 /** A loop whose exception handler records every report. */
 function recordingLoop(reports: ExceptionContext[]): EventLoop {
@@ -639,10 +640,13 @@ Deno.test("Runner: a task factory receives the runner's context", async () => {
   });
   await runner.run(nothing());
   await runner.run(nothing());
-  await runner.close();
   assert.equal(seen.length, 2);
   assert.ok(seen[0] instanceof Context);
   assert.equal(seen[0], seen[1]);
+  await runner.close();
+  // close() runs its two shutdown coroutines as tasks, as asyncio's
+  // run_until_complete does (no context given).
+  assert.deepEqual(seen.slice(2), [undefined, undefined]);
 });
 
 Deno.test("Runner: a KeyboardInterrupt thrown by the coroutine propagates unchanged", async () => {
@@ -946,7 +950,7 @@ Deno.test("Runner: an async generator failing to close is reported with message/
   const reports: ExceptionContext[] = [];
   const bad = new Error("aclose failed");
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(0);
       throw bad;
     },
@@ -974,7 +978,7 @@ Deno.test("Runner[Symbol.dispose]: reports async generators it cannot finalize",
   const reports: ExceptionContext[] = [];
   let closed = false;
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(5); // needs a host timer: dispose cannot wait for it
       closed = true;
     },
@@ -995,7 +999,7 @@ Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup need
   const reports: ExceptionContext[] = [];
   const log: string[] = [];
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(0); // the loop's own queue: dispose can run it
       log.push("closed");
     },
@@ -1011,4 +1015,57 @@ Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup need
   assert.deepEqual(log, ["closed"]);
   assert.deepEqual(reports, []);
   assert.ok(loop!.isClosed());
+});
+
+Deno.test("Runner.close(): `throw undefined` in a task's cleanup is reported", async () => {
+  const reports: ExceptionContext[] = [];
+  const runner = new Runner();
+  runner.getLoop().setExceptionHandler((_l, ctx) => reports.push(ctx));
+  let t: Task<void> | null = null;
+  await runner.run((function* () {
+    t = createTask(
+      (function* () {
+        try {
+          yield* sleep(10_000);
+        } finally {
+          // deno-lint-ignore no-unsafe-finally
+          throw undefined;
+        }
+      })(),
+      { name: "cleanup" },
+    );
+    yield* sleep(0);
+  })());
+  await runner.close();
+  assert.equal(reports.length, 1, `${reports.map((r) => r.message)}`);
+  assert.equal(reports[0].message, "unhandled exception during run() shutdown");
+  assert.equal(reports[0].task, t);
+  assert.ok("exception" in reports[0] && reports[0].exception === undefined);
+});
+
+Deno.test("Runner[Symbol.dispose]: runs the callbacks the last tasks scheduled, as close() does", async () => {
+  const log: string[] = [];
+  {
+    using runner = new Runner();
+    await runner.run((function* () {
+      createTask((function* () {
+        getRunningLoop().callSoon(() => log.push("cb"));
+        log.push("task");
+      })());
+    })());
+  }
+  assert.deepEqual(log, ["task", "cb"]);
+});
+
+Deno.test("Runner.close: a loop the user closed fails close() as asyncio's does; dispose does not", async () => {
+  const runner = new Runner();
+  await runner.run(nothing());
+  runner.getLoop().close();
+  await assert.rejects(runner.close(), /Event loop is closed/);
+  assert.throws(() => runner.getLoop(), /Runner is closed/);
+  {
+    using other = new Runner();
+    await other.run(nothing());
+    other.getLoop().close();
+  }
 });

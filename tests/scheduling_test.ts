@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import {
   allTasks,
+  type Context,
+  copyContext,
   type Coroutine,
   createTask,
   currentTask,
+  EventLoop,
   type Future,
   getRunningLoop,
   run,
@@ -12,19 +15,31 @@ import {
   type Task,
 } from "../mod.ts";
 import { coroEager, GeneratorExit } from "../eager.ts";
+import { GeneratorObject } from "../monitor.ts";
+import { PriorityEventLoop } from "../experimental.ts";
+import { catching } from "./_util.ts";
 import {
+  aiterSync,
   awaitSync,
   blockedTasks,
   coroDrive,
   createTaskDescend,
   createTaskStart,
+  driveAsync,
+  enterAsync,
+  getReadyQueue,
+  inSyncDrive,
+  leaveSync,
   readyFind,
   readyRemove,
   readyTasks,
+  requireSyncDrive,
   runnableTasks,
   sleepInsert,
+  SyncDriveRequiredError,
   SynchronousAbort,
   SynchronousError,
+  taskFromHandle,
   taskIsBlocked,
   taskIsRunnable,
   taskReinsert,
@@ -65,6 +80,35 @@ function identityHolds(): void {
   assert.deepEqual(all, union);
 }
 
+// asynkit runs its whole test_loop.py on its priority loop too: so do the
+// ports below (loopTest registers each on both loops).
+const LOOPS: [string, () => EventLoop][] = [
+  ["EventLoop", () => new EventLoop()],
+  ["PriorityEventLoop", () => new PriorityEventLoop()],
+];
+let loopFactory: () => EventLoop = LOOPS[0][1];
+
+function loopTest(name: string, fn: () => void | Promise<void>): void {
+  for (const [label, factory] of LOOPS) {
+    Deno.test(`${name} [${label}]`, () => {
+      loopFactory = factory;
+      return fn();
+    });
+  }
+}
+
+/** `run` on the loop of the test being run. */
+function runOn<T>(coro: Coroutine<T>): Promise<T> {
+  return run(coro, { loopFactory });
+}
+
+loopTest("loopTest runs each test on the loop it names", async () => {
+  const expected = loopFactory().constructor;
+  await runOn((function* () {
+    assert.equal(getRunningLoop().constructor, expected);
+  })());
+});
+
 // ---- callInsert (asynkit TestCallInsertReady) ------------------------------
 
 function perms(n: number): number[][] {
@@ -77,55 +121,61 @@ function perms(n: number): number[][] {
   ];
 }
 
-Deno.test("callInsert behaves like Array insert on the ready queue", async () => {
-  for (const n of [1, 2, 6]) {
-    for (const perm of perms(n)) {
-      await run((function* () {
-        const log: number[] = [];
-        const expect: number[] = [];
-        const loop = getRunningLoop();
-        perm.forEach((pos, i) => {
-          loop.callInsert(pos, () => log.push(i));
-          expect.splice(pos, 0, i);
-        });
-        yield* sleep(0);
-        assert.deepEqual(log, expect, `n=${n} perm=${perm}`);
-      })());
+loopTest(
+  "callInsert behaves like Array insert on the ready queue",
+  async () => {
+    for (const n of [1, 2, 6]) {
+      for (const perm of perms(n)) {
+        await runOn((function* () {
+          const log: number[] = [];
+          const expect: number[] = [];
+          const loop = getRunningLoop();
+          perm.forEach((pos, i) => {
+            loop.callInsert(pos, () => log.push(i));
+            expect.splice(pos, 0, i);
+          });
+          yield* sleep(0);
+          assert.deepEqual(log, expect, `n=${n} perm=${perm}`);
+        })());
+      }
     }
-  }
-});
+  },
+);
 
 // ---- ready queue sizes and tasks ---------------------------------------------
 
 for (const n of [2, 6]) {
-  Deno.test(`readyLen counts every handle; runnableTasks only tasks [${n}]`, async () => {
-    await run((function* () {
-      const loop = getRunningLoop();
-      const log: Log = [];
-      const tasks = makeTasks(n, log);
-      assert.equal(loop.readyLen(), n);
-      assert.deepEqual(runnableTasks(), new Set(tasks));
-      assert.deepEqual(readyTasks(), tasks);
-      identityHolds();
-      yield* sleep(0);
-      loop.callSoon(() => {});
-      class NotATask {
-        method(): void {}
-      }
-      const o = new NotATask();
-      loop.callSoon(() => o.method());
-      assert.equal(loop.readyLen(), 2);
-      assert.deepEqual(runnableTasks(), new Set());
-      yield* sleep(0);
-    })());
-  });
+  loopTest(
+    `readyLen counts every handle; runnableTasks only tasks [${n}]`,
+    async () => {
+      await runOn((function* () {
+        const loop = getRunningLoop();
+        const log: Log = [];
+        const tasks = makeTasks(n, log);
+        assert.equal(loop.readyLen(), n);
+        assert.deepEqual(runnableTasks(), new Set(tasks));
+        assert.deepEqual(readyTasks(), tasks);
+        identityHolds();
+        yield* sleep(0);
+        loop.callSoon(() => {});
+        class NotATask {
+          method(): void {}
+        }
+        const o = new NotATask();
+        loop.callSoon(() => o.method());
+        assert.equal(loop.readyLen(), 2);
+        assert.deepEqual(runnableTasks(), new Set());
+        yield* sleep(0);
+      })());
+    },
+  );
 }
 
 // ---- sleepInsert / taskReinsert / taskSwitch (asynkit.md §5.6) -----------
 
 for (const pos of [0, 1, 3]) {
-  Deno.test(`sleepInsert(${pos})`, async () => {
-    const log = await run((function* () {
+  loopTest(`sleepInsert(${pos})`, async () => {
+    const log = await runOn((function* () {
       const loop = getRunningLoop();
       const log: Log = [];
       makeTasks(6, log);
@@ -143,8 +193,8 @@ for (const pos of [0, 1, 3]) {
 }
 
 for (const pos of [0, 1, 6]) {
-  Deno.test(`taskReinsert(last, ${pos})`, async () => {
-    const log = await run((function* () {
+  loopTest(`taskReinsert(last, ${pos})`, async () => {
+    const log = await runOn((function* () {
       const log: Log = [];
       const tasks = makeTasks(6, log);
       taskReinsert(tasks[5], pos);
@@ -157,13 +207,13 @@ for (const pos of [0, 1, 6]) {
   });
 }
 
-Deno.test("taskReinsert: a blocked task is not scheduled", async () => {
-  await run((function* () {
+loopTest("taskReinsert: a blocked task is not scheduled", async () => {
+  await runOn((function* () {
     const t = createTask(sleep(50));
     yield* sleep(0);
     assert.throws(() => taskReinsert(t as Task<unknown>, 0), {
       name: "RangeError",
-      message: "Task is not scheduled",
+      message: /^taskReinsert\(\): Task is not scheduled: <Task pending/,
     });
     assert.throws(() => taskReinsert(t as Task<unknown>, 0.5), TypeError);
     t.cancel();
@@ -171,8 +221,8 @@ Deno.test("taskReinsert: a blocked task is not scheduled", async () => {
 });
 
 for (const pos of [0, 1, 3, 5]) {
-  Deno.test(`taskSwitch(tasks[${pos}])`, async () => {
-    const log = await run((function* () {
+  loopTest(`taskSwitch(tasks[${pos}])`, async () => {
+    const log = await runOn((function* () {
       const log: Log = [];
       const tasks = makeTasks(6, log);
       yield* taskSwitch(tasks[pos] as Task<unknown>);
@@ -183,8 +233,8 @@ for (const pos of [0, 1, 3, 5]) {
     assert.deepEqual(log, [pos, ...others, "me"]);
   });
 
-  Deno.test(`taskSwitch(tasks[${pos}], { insertPos: 1 })`, async () => {
-    const log = await run((function* () {
+  loopTest(`taskSwitch(tasks[${pos}], { insertPos: 1 })`, async () => {
+    const log = await runOn((function* () {
       const log: Log = [];
       const tasks = makeTasks(6, log);
       yield* taskSwitch(tasks[pos] as Task<unknown>, { insertPos: 1 });
@@ -197,43 +247,55 @@ for (const pos of [0, 1, 3, 5]) {
   });
 }
 
-Deno.test("taskSwitch: insertPos 0 runs the caller before the target", async () => {
-  const log = await run((function* () {
-    const log: Log = [];
-    const tasks = makeTasks(3, log);
-    yield* taskSwitch(tasks[2] as Task<unknown>, { insertPos: 0 });
-    log.push("me");
-    yield* sleep(0);
-    return log;
-  })());
-  assert.deepEqual(log, ["me", 2, 0, 1]);
-});
+loopTest(
+  "taskSwitch: insertPos 0 runs the caller before the target",
+  async () => {
+    const log = await runOn((function* () {
+      const log: Log = [];
+      const tasks = makeTasks(3, log);
+      yield* taskSwitch(tasks[2] as Task<unknown>, { insertPos: 0 });
+      log.push("me");
+      yield* sleep(0);
+      return log;
+    })());
+    assert.deepEqual(log, ["me", 2, 0, 1]);
+  },
+);
 
-Deno.test("taskSwitch: a task taken out of the queue, or blocked, is an error", async () => {
-  await run((function* () {
-    const loop = getRunningLoop();
-    const log: Log = [];
-    const tasks = makeTasks(3, log);
-    const h = readyFind(tasks[1] as Task<unknown>, { remove: true });
-    assert.ok(h !== null);
-    yield* rejects(taskSwitch(tasks[1] as Task<unknown>), (e) => {
-      assert.ok(e instanceof RangeError);
-      assert.equal((e as Error).message, "Task is not scheduled");
-    });
-    loop.readyInsert(0, h);
-    const blocked = createTask(sleep(50));
-    yield* sleep(0);
-    yield* rejects(taskSwitch(blocked as Task<unknown>), (e) => {
-      assert.equal((e as Error).message, "Task is not scheduled");
-    });
-    blocked.cancel();
-    yield* sleep(0);
-    assert.deepEqual(log, [1, 0, 2]);
-  })());
-});
+loopTest(
+  "taskSwitch: a task taken out of the queue, or blocked, is an error",
+  async () => {
+    await runOn((function* () {
+      const loop = getRunningLoop();
+      const log: Log = [];
+      const tasks = makeTasks(3, log);
+      const h = readyFind(tasks[1] as Task<unknown>, { remove: true });
+      assert.ok(h !== null);
+      yield* rejects(taskSwitch(tasks[1] as Task<unknown>), (e) => {
+        assert.ok(e instanceof RangeError);
+        assert.match(
+          (e as Error).message,
+          /^taskSwitch\(\): Task is not scheduled/,
+        );
+      });
+      loop.readyInsert(0, h);
+      const blocked = createTask(sleep(50));
+      yield* sleep(0);
+      yield* rejects(taskSwitch(blocked as Task<unknown>), (e) => {
+        assert.match(
+          (e as Error).message,
+          /^taskSwitch\(\): Task is not scheduled/,
+        );
+      });
+      blocked.cancel();
+      yield* sleep(0);
+      assert.deepEqual(log, [1, 0, 2]);
+    })());
+  },
+);
 
-Deno.test("sleepInsert outside a task is an error", async () => {
-  await run((function* () {
+loopTest("sleepInsert outside a task is an error", async () => {
+  await runOn((function* () {
     const loop = getRunningLoop();
     let err: unknown = null;
     loop.callSoon(() => {
@@ -250,8 +312,8 @@ Deno.test("sleepInsert outside a task is an error", async () => {
 
 // ---- ready-queue lookups -----------------------------------------------------
 
-Deno.test("readyFind / readyRemove", async () => {
-  await run((function* () {
+loopTest("readyFind / readyRemove", async () => {
+  await runOn((function* () {
     const log: Log = [];
     const tasks = makeTasks(3, log) as Task<unknown>[];
     assert.deepEqual(readyTasks().slice(-3), tasks);
@@ -263,7 +325,7 @@ Deno.test("readyFind / readyRemove", async () => {
     readyRemove(h1);
     assert.throws(() => readyRemove(h1), {
       name: "RangeError",
-      message: "handle not in queue",
+      message: /^readyRemove\(\): handle not in queue/,
     });
     assert.equal(readyFind(tasks[1]), null);
     const loop = getRunningLoop();
@@ -274,8 +336,8 @@ Deno.test("readyFind / readyRemove", async () => {
   })());
 });
 
-Deno.test("runnableTasks / blockedTasks and the identity", async () => {
-  await run((function* () {
+loopTest("runnableTasks / blockedTasks and the identity", async () => {
+  await runOn((function* () {
     const runners = [0, 1, 2].map(() =>
       createTask((function* () {
         yield* sleep(0);
@@ -306,8 +368,8 @@ Deno.test("runnableTasks / blockedTasks and the identity", async () => {
 
 // ---- taskIsBlocked / taskIsRunnable (asynkit TestTaskIsBlocked) ------------
 
-Deno.test("taskIsBlocked: sleep, cancel, done", async () => {
-  await run((function* () {
+loopTest("taskIsBlocked: sleep, cancel, done", async () => {
+  await runOn((function* () {
     const t = createTask(sleep(100)) as Task<unknown>;
     assert.equal(taskIsRunnable(t), true);
     assert.equal(taskIsBlocked(t), false);
@@ -324,59 +386,65 @@ Deno.test("taskIsBlocked: sleep, cancel, done", async () => {
   })());
 });
 
-Deno.test("taskIsBlocked: a future's result, exception or cancel wakes at once", async () => {
-  for (const how of ["result", "exception", "cancel"] as const) {
-    await run((function* () {
-      const fut = getRunningLoop().createFuture<number>();
-      const t = createTask((function* () {
+loopTest(
+  "taskIsBlocked: a future's result, exception or cancel wakes at once",
+  async () => {
+    for (const how of ["result", "exception", "cancel"] as const) {
+      await runOn((function* () {
+        const fut = getRunningLoop().createFuture<number>();
+        const t = createTask((function* () {
+          try {
+            return yield* fut;
+          } catch {
+            return -1;
+          }
+        })()) as Task<unknown>;
+        yield* sleep(0);
+        assert.equal(taskIsBlocked(t), true);
+        assert.equal(readyFind(t), null);
+        if (how === "result") fut.setResult(1);
+        else if (how === "exception") fut.setException(new Error());
+        else fut.cancel();
+        assert.equal(taskIsBlocked(t), false);
+        assert.notEqual(readyFind(t), null);
+        yield* t;
+      })());
+    }
+  },
+);
+
+loopTest(
+  "taskIsBlocked: A awaiting B stays blocked until B has finished",
+  async () => {
+    await runOn((function* () {
+      const b = createTask(sleep(100)) as Task<unknown>;
+      const a = createTask((function* () {
         try {
-          return yield* fut;
+          yield* b;
         } catch {
-          return -1;
+          // cancelled
         }
       })()) as Task<unknown>;
       yield* sleep(0);
-      assert.equal(taskIsBlocked(t), true);
-      assert.equal(readyFind(t), null);
-      if (how === "result") fut.setResult(1);
-      else if (how === "exception") fut.setException(new Error());
-      else fut.cancel();
-      assert.equal(taskIsBlocked(t), false);
-      assert.notEqual(readyFind(t), null);
-      yield* t;
+      assert.equal(taskIsBlocked(a), true);
+      assert.equal(taskIsBlocked(b), true);
+      b.cancel();
+      assert.equal(taskIsBlocked(b), false);
+      assert.equal(taskIsBlocked(a), true);
+      yield* sleep(0);
+      assert.equal(b.done(), true);
+      assert.equal(taskIsBlocked(a), false);
+      yield* a;
     })());
-  }
-});
-
-Deno.test("taskIsBlocked: A awaiting B stays blocked until B has finished", async () => {
-  await run((function* () {
-    const b = createTask(sleep(100)) as Task<unknown>;
-    const a = createTask((function* () {
-      try {
-        yield* b;
-      } catch {
-        // cancelled
-      }
-    })()) as Task<unknown>;
-    yield* sleep(0);
-    assert.equal(taskIsBlocked(a), true);
-    assert.equal(taskIsBlocked(b), true);
-    b.cancel();
-    assert.equal(taskIsBlocked(b), false);
-    assert.equal(taskIsBlocked(a), true);
-    yield* sleep(0);
-    assert.equal(b.done(), true);
-    assert.equal(taskIsBlocked(a), false);
-    yield* a;
-  })());
-});
+  },
+);
 
 // ---- the seed README's legacy primitives: readyRotate, readyPop/readyInsert --
 
 for (const n of [3, 5]) {
   for (let shift = -3; shift <= 3; shift++) {
-    Deno.test(`readyRotate(${shift}) with ${n} tasks`, async () => {
-      const log = await run((function* () {
+    loopTest(`readyRotate(${shift}) with ${n} tasks`, async () => {
+      const log = await runOn((function* () {
         const log: Log = [];
         makeTasks(n, log);
         getRunningLoop().readyRotate(shift);
@@ -395,8 +463,8 @@ for (const n of [3, 5]) {
 }
 
 for (const [source, dest] of [[0, 4], [-1, 2], [3, 3], [-2, 2]]) {
-  Deno.test(`readyPop(${source}) then readyInsert(${dest})`, async () => {
-    const log = await run((function* () {
+  loopTest(`readyPop(${source}) then readyInsert(${dest})`, async () => {
+    const log = await runOn((function* () {
       const log: Log = [];
       makeTasks(5, log);
       const loop = getRunningLoop();
@@ -413,33 +481,36 @@ for (const [source, dest] of [[0, 4], [-1, 2], [3, 3], [-2, 2]]) {
 
 // ---- createTaskStart / createTaskDescend -------------------------------------
 
-Deno.test("createTaskDescend: the child runs first; the task is current in it", async () => {
-  await run((function* () {
-    let inChild: unknown = null;
-    const log: string[] = [];
-    const t = yield* createTaskDescend(
-      (function* () {
-        inChild = currentTask();
-        log.push("child");
-        yield* sleep(1);
-      })(),
-      { name: "kid" },
-    );
-    log.push("parent");
-    assert.equal(inChild, t);
-    assert.equal(t.getName(), "kid");
-    yield* t;
-    assert.deepEqual(log, ["child", "parent"]);
-    const t2 = yield* createTaskStart(
-      (function* () {
-        log.push("started");
-      })(),
-      { name: "s" },
-    );
-    assert.deepEqual(log.at(-1), "started");
-    assert.equal(t2.getName(), "s");
-  })());
-});
+loopTest(
+  "createTaskDescend: the child runs first; the task is current in it",
+  async () => {
+    await runOn((function* () {
+      let inChild: unknown = null;
+      const log: string[] = [];
+      const t = yield* createTaskDescend(
+        (function* () {
+          inChild = currentTask();
+          log.push("child");
+          yield* sleep(1);
+        })(),
+        { name: "kid" },
+      );
+      log.push("parent");
+      assert.equal(inChild, t);
+      assert.equal(t.getName(), "kid");
+      yield* t;
+      assert.deepEqual(log, ["child", "parent"]);
+      const t2 = yield* createTaskStart(
+        (function* () {
+          log.push("started");
+        })(),
+        { name: "s" },
+      );
+      assert.deepEqual(log.at(-1), "started");
+      assert.equal(t2.getName(), "s");
+    })());
+  },
+);
 
 // ---- depth-first tree logs (asynkit.md §7.4) ---------------------------------
 
@@ -506,9 +577,11 @@ const treeLogs: Record<string, string> = {
 
 for (const [key, want] of Object.entries(treeLogs)) {
   const [depth, method] = key.split(" ");
-  Deno.test(`depth-first tree log: depth ${depth}, ${method}`, async () => {
+  loopTest(`depth-first tree log: depth ${depth}, ${method}`, async () => {
     const log: string[] = [];
-    const leaves = await run(recursive(converters[method], Number(depth), log));
+    const leaves = await runOn(
+      recursive(converters[method], Number(depth), log),
+    );
     assert.equal(log.join(" "), want);
     assert.equal(leaves.length, 2 ** Number(depth));
   });
@@ -613,6 +686,7 @@ Deno.test("awaitSync: simple, nullsleep, strict mode", () => {
 
 Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", async () => {
   function* blocks(): Coroutine<string> {
+    // @ts-expect-error yields a string on purpose: awaitSync sees it as blocking
     yield "blocked";
     return "never";
   }
@@ -623,6 +697,7 @@ Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", 
     return true;
   });
   assert.equal(
+    // @ts-expect-error yields a string on purpose: awaitSync sees it as blocking
     awaitSync((function* () {
       try {
         yield "blocked";
@@ -636,6 +711,7 @@ Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", 
   // swallows everything but GeneratorExit and keeps blocking
   assert.throws(
     () =>
+      // @ts-expect-error yields a string on purpose: awaitSync sees it as blocking
       awaitSync((function* () {
         for (;;) {
           try {
@@ -655,4 +731,274 @@ Deno.test("awaitSync: blocking raises SynchronousError; handled abort returns", 
 
 Deno.test("awaitSync: not a coroutine is a TypeError", () => {
   assert.throws(() => awaitSync(42 as never), TypeError);
+});
+
+// ---- getReadyQueue / taskFromHandle (asynkit loop.extensions) -------------
+
+loopTest(
+  "getReadyQueue and taskFromHandle: tasks and plain callbacks",
+  async () => {
+    await runOn((function* () {
+      const loop = getRunningLoop();
+      const a = createTask(sleep(0));
+      const h = loop.callSoon(() => {});
+      const b = createTask(sleep(0));
+      const q = getReadyQueue();
+      assert.equal(q.length, 3);
+      assert.deepEqual(q.map(taskFromHandle), [a, null, b]);
+      assert.equal(q[1], h);
+      // The handles are the queue's own: readyRemove and readyInsert take them.
+      readyRemove(q[2]);
+      assert.deepEqual(readyTasks(), [a]);
+      loop.readyInsert(0, q[2]);
+      assert.deepEqual(readyTasks(), [b, a]);
+      assert.equal(getReadyQueue(loop).length, 3);
+      // A cancelled handle stands for no task.
+      h.cancel();
+      assert.equal(taskFromHandle(h), null);
+      assert.throws(
+        () => taskFromHandle(a as never),
+        /taskFromHandle\(\): handle must be a Handle/,
+      );
+      yield* a;
+      yield* b;
+    })());
+  },
+);
+
+// ---- the sync-drive family (asynkit test_coro.py: leavesync, enterasync,
+// drive_async, in_sync_drive, require_sync_drive, aiter_sync) ---------------
+
+const SYNC_DRIVEN = /synchronously driven/;
+
+Deno.test("leaveSync inside awaitSync", () => {
+  const syncMethod = () => "foo";
+  const syncMethod2 = leaveSync(() => "bar");
+  function* wrapper(): Coroutine<string> {
+    return yield* leaveSync(syncMethod)();
+  }
+  assert.equal(awaitSync(wrapper()), "foo");
+  assert.equal(awaitSync(syncMethod2()), "bar");
+});
+
+Deno.test("leaveSync outside a sync drive: a real loop", async () => {
+  await run((function* () {
+    const syncMethod2 = leaveSync(() => "bar");
+    const c = leaveSync(() => "foo")(); // the check is at await time
+    yield* sleep(0);
+    let e = yield* catching(c);
+    assert.ok(e instanceof SyncDriveRequiredError);
+    assert.match(e.message, SYNC_DRIVEN);
+    e = yield* catching(syncMethod2());
+    assert.ok(e instanceof SyncDriveRequiredError);
+  })());
+});
+
+Deno.test("leaveSync as a method: bound and unbound, inside and outside a drive", async () => {
+  class Client {
+    payload = "payload";
+    blockingRead(): string {
+      return this.payload;
+    }
+    ablockingRead = leaveSync(Client.prototype.blockingRead);
+  }
+  const client = new Client();
+  assert.equal(client.ablockingRead.name, "blockingRead");
+  function* fetch(): Coroutine<string> {
+    return yield* new Client().ablockingRead();
+  }
+  assert.equal(awaitSync(fetch()), "payload");
+  function* fetchUnbound(c: Client): Coroutine<string> {
+    return yield* client.ablockingRead.call(c);
+  }
+  assert.equal(awaitSync(fetchUnbound(new Client())), "payload");
+  await run((function* () {
+    const e = yield* catching(client.ablockingRead());
+    assert.ok(e instanceof SyncDriveRequiredError);
+    assert.match((e as Error).message, SYNC_DRIVEN);
+  })());
+});
+
+Deno.test("the session ends when awaitSync or driveAsync throws", () => {
+  function* fails(): Coroutine<void> {
+    throw new RangeError("boom");
+  }
+  assert.throws(() => awaitSync(fails()), /boom/);
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SyncDriveRequiredError);
+  function* coro(): Generator<string, string> {
+    yield "x";
+    return "done";
+  }
+  assert.throws(
+    () =>
+      driveAsync(coro(), () => {
+        throw new RangeError("callback boom");
+      }),
+    /callback boom/,
+  );
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SyncDriveRequiredError);
+});
+
+Deno.test("requireSyncDrive outside any drive", () => {
+  assert.equal(inSyncDrive(), false);
+  assert.throws(() => requireSyncDrive(), SYNC_DRIVEN);
+});
+
+Deno.test("driveAsync opens a session for the coroutine and the callback", () => {
+  const seen: Record<string, boolean> = {};
+  function* coro(): Generator<string, string> {
+    seen.coro = inSyncDrive();
+    yield "y";
+    return "done";
+  }
+  assert.equal(
+    driveAsync(coro(), (y) => {
+      assert.equal(y, "y");
+      seen.callback = inSyncDrive();
+      requireSyncDrive();
+      return undefined;
+    }),
+    "done",
+  );
+  assert.deepEqual(seen, { coro: true, callback: true });
+});
+
+Deno.test("coroDrive does not open a session", () => {
+  function* coro(): Coroutine<string> {
+    requireSyncDrive();
+    return "done";
+  }
+  assert.throws(() => coroDrive(coro(), () => undefined), SYNC_DRIVEN);
+});
+
+Deno.test("a context copied during a drive is outside the session afterwards", () => {
+  const captured: Context[] = [];
+  function* coro(): Coroutine<string> {
+    captured.push(copyContext());
+    assert.doesNotThrow(() => captured[0].run(requireSyncDrive));
+    return "done";
+  }
+  driveAsync(coro(), () => undefined);
+  assert.throws(
+    () => captured[0].run(requireSyncDrive),
+    SyncDriveRequiredError,
+  );
+});
+
+Deno.test("a task created during a drive runs outside it", async () => {
+  const seen: boolean[] = [];
+  await run((function* () {
+    let t: Task<void> | undefined;
+    awaitSync((function* () {
+      seen.push(inSyncDrive());
+      t = createTask((function* () {
+        seen.push(inSyncDrive());
+        yield* leaveSync(() => {})();
+      })());
+    })());
+    const e = yield* catching(t!);
+    assert.ok(e instanceof SyncDriveRequiredError);
+  })());
+  assert.deepEqual(seen, [true, false]);
+});
+
+Deno.test("sessions nest", () => {
+  const flags: boolean[] = [];
+  function* inner(): Coroutine<void> {
+    flags.push(inSyncDrive());
+  }
+  function* outer(): Coroutine<void> {
+    flags.push(inSyncDrive());
+    awaitSync(inner());
+    flags.push(inSyncDrive());
+  }
+  awaitSync(outer());
+  assert.deepEqual(flags, [true, true, true]);
+  assert.equal(inSyncDrive(), false);
+});
+
+Deno.test("enterAsync drives through awaitSync, as a function and a method", () => {
+  const blockingRead = leaveSync(() => "payload");
+  const fetch = enterAsync(function* () {
+    return yield* blockingRead();
+  });
+  assert.equal(fetch(), "payload");
+  class Client {
+    suffix = "!";
+    ablockingRead = leaveSync(function (this: Client, x: string) {
+      return x + this.suffix;
+    });
+    *afetch(x: string): Coroutine<string> {
+      return yield* this.ablockingRead(x);
+    }
+    fetch = enterAsync(Client.prototype.afetch);
+    *blocks(): Coroutine<void> {
+      yield* getRunningLoop().createFuture<void>();
+    }
+    methodBlocks = enterAsync(Client.prototype.blocks);
+  }
+  const c = new Client();
+  assert.equal(c.fetch("a"), "a!");
+  assert.equal(c.fetch.name, "afetch");
+  // Stepped by hand, outside a session, the leave is refused.
+  assert.throws(
+    () => Client.prototype.afetch.call(c, "b").next(),
+    SyncDriveRequiredError,
+  );
+  // Blocking: there is no running loop here, so the future cannot even be
+  // made; inside a loop it is a SynchronousError.
+  assert.throws(() => c.methodBlocks(), /no running event loop/);
+});
+
+Deno.test("enterAsync: a coroutine that blocks is a SynchronousError", async () => {
+  function* blocks(): Coroutine<void> {
+    yield* getRunningLoop().createFuture<void>();
+  }
+  const syncBlocks = enterAsync(blocks);
+  await run((function* () {
+    assert.throws(() => syncBlocks(), /failed to complete synchronously/);
+  })());
+  assert.throws(
+    () => enterAsync(42 as never),
+    /enterAsync\(\): fn must be a function/,
+  );
+  assert.throws(
+    () => leaveSync(42 as never),
+    /leaveSync\(\): fn must be a function/,
+  );
+});
+
+Deno.test("aiterSync: iterates a GeneratorObjectIterator synchronously", () => {
+  const g = new GeneratorObject<number>();
+  const it = g.iterate((function* () {
+    for (let i = 0; i < 5; i++) yield* g.ayield(i);
+  })());
+  assert.deepEqual([...aiterSync(it)], [0, 1, 2, 3, 4]);
+});
+
+Deno.test("aiterSync: a native async iterable is a TypeError saying why", () => {
+  async function* agen() {
+    yield 1;
+  }
+  assert.throws(
+    () => aiterSync(agen() as never),
+    (e) => e instanceof TypeError && /native async iterable/.test(e.message),
+  );
+  assert.throws(() => aiterSync(42 as never), /coroutine anext\(\)/);
+});
+
+Deno.test("aiterSync: a step that blocks is a SynchronousError", async () => {
+  await run((function* () {
+    const g = new GeneratorObject<number>();
+    const it = g.iterate((function* () {
+      yield* g.ayield(1);
+      yield* sleep(5);
+      yield* g.ayield(2);
+    })());
+    const gen = aiterSync(it);
+    assert.deepEqual(gen.next(), { value: 1, done: false });
+    assert.throws(() => gen.next(), SynchronousError);
+  })());
 });

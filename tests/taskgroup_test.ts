@@ -9,6 +9,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   createTask,
   currentTask,
   EventLoop,
@@ -28,7 +29,7 @@ function errorTypes(e: unknown): Set<string> {
   return new Set(e.errors.map((x: unknown) => (x as Error).constructor.name));
 }
 
-function* catching<T>(coro: Generator<unknown, T, unknown>) {
+function* catching<T>(coro: Coroutine<T>) {
   try {
     yield* coro;
   } catch (e) {
@@ -140,9 +141,9 @@ Deno.test("cancel_children_on_child_error", async () => {
   assert.deepEqual(errorTypes(err), new Set(["RangeError"]));
   // The three failures land in the same iteration: all are collected.
   assert.equal((err as AggregateError).errors.length, 3);
-  assert.equal(
+  assert.match(
     (err as AggregateError).message,
-    "unhandled errors in a TaskGroup (3 sub-exceptions)",
+    /^unhandled errors in a TaskGroup \(3 sub-exceptions\): RangeError/,
   );
   assert.equal(num, 0);
   assert.ok(t2Cancel);
@@ -555,7 +556,7 @@ Deno.test("taskgroup_24: tasks may add tasks while the group exits", async () =>
 
 Deno.test("taskgroup_25: hydras and hercules", async () => {
   let nhydras = 0;
-  function* hydra(g: TaskGroup): Generator<unknown, void, unknown> {
+  function* hydra(g: TaskGroup): Coroutine<void> {
     nhydras++;
     yield* sleep(1);
     g.createTask(hydra(g));
@@ -964,4 +965,44 @@ Deno.test("eager: tasks that keep running interleave normally", async () => {
     log.push("body");
   }));
   assert.deepEqual(log, ["a1", "b1", "body", "a2", "b2"]);
+});
+
+Deno.test("the TaskGroup's AggregateError message names its sub-errors", async () => {
+  const err = await run((function* () {
+    try {
+      yield* new TaskGroup().run(function* (tg) {
+        tg.createTask((function* () {
+          yield* sleep(0);
+          JSON.parse("{bad json");
+        })());
+        tg.createTask((function* () {
+          yield* sleep(0);
+          throw new TypeError("second");
+        })());
+      });
+    } catch (e) {
+      return e as AggregateError;
+    }
+  })());
+  assert.ok(err instanceof AggregateError);
+  assert.match(
+    err.message,
+    /^unhandled errors in a TaskGroup \(2 sub-exceptions\): SyntaxError: .*; TypeError: second$/,
+  );
+  const one = await run((function* () {
+    try {
+      yield* new TaskGroup().run(function* (tg) {
+        tg.createTask((function* () {
+          yield* sleep(0);
+          throw new SyntaxError("bad input");
+        })());
+      });
+    } catch (e) {
+      return e as AggregateError;
+    }
+  })());
+  assert.equal(
+    one!.message,
+    "unhandled errors in a TaskGroup (1 sub-exception): SyntaxError: bad input",
+  );
 });

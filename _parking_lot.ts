@@ -1,0 +1,117 @@
+// One FIFO wait queue for tasks (Trio's parking lot): a waiting task parks
+// its own step here instead of waiting on a Future, so a wait allocates
+// nothing. A coroutine parks by yielding the lot (`yield lot`, never seen by
+// user code); the task's step then calls `_park`, which re-checks the lot's
+// condition, so a wake-up that came between the check and the yield (an
+// eager driver, say) is never lost. Woken, cancelled or handed to another
+// driver, the task is out of the lot before its coroutine resumes.
+
+import { FLAG_PARKED, FLAG_WOKEN } from "./_future_bits.ts";
+import type { Suspend } from "./_coro.ts";
+import type { Task } from "./task.ts";
+
+/**
+ * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
+ * the one place a lot is cast to the yield brand.
+ */
+export function park(lot: ParkingLot): Suspend {
+  return lot as unknown as Suspend;
+}
+
+/** A FIFO of parked tasks with O(1) park and wake. */
+export class ParkingLot {
+  /** @internal Parked tasks from `_head` on. */
+  _tasks: (Task<unknown> | undefined)[] = [];
+  /** @internal */
+  _head = 0;
+  /** @internal Whether a task that parks now must still wait. */
+  _blocked: () => boolean;
+
+  /**
+   * Makes an empty lot.
+   *
+   * @param blocked Whether a task parking now must wait (else it is queued
+   * to run again at once, and re-checks).
+   */
+  constructor(blocked: () => boolean) {
+    this._blocked = blocked;
+  }
+
+  /** How many tasks are parked. */
+  get length(): number {
+    return this._tasks.length - this._head;
+  }
+
+  /** @internal Read like a pending future's (`taskIsBlocked`). */
+  get _state(): number {
+    return 0;
+  }
+
+  /**
+   * @internal The task's step saw its coroutine yield this lot: park it,
+   * or queue it again when the condition no longer holds.
+   */
+  _park(task: Task<unknown>): void {
+    task._flags &= ~FLAG_WOKEN;
+    if (!this._blocked()) {
+      task._loop._pushReady(task);
+      return;
+    }
+    task._flags |= FLAG_PARKED;
+    task._futWaiter = this;
+    this._tasks.push(task);
+  }
+
+  /** Wakes the first parked task; returns whether there was one. */
+  unparkOne(): boolean {
+    const tasks = this._tasks;
+    if (this._head >= tasks.length) return false;
+    const task = tasks[this._head] as Task<unknown>;
+    tasks[this._head] = undefined;
+    this._head++;
+    if (this._head === tasks.length) {
+      tasks.length = 0;
+      this._head = 0;
+    } else if (this._head * 2 >= tasks.length && this._head >= 16) {
+      tasks.splice(0, this._head);
+      this._head = 0;
+    }
+    task._flags = (task._flags & ~FLAG_PARKED) | FLAG_WOKEN;
+    task._futWaiter = null;
+    task._loop._pushReady(task);
+    return true;
+  }
+
+  /** Wakes every parked task, in order. */
+  unparkAll(): void {
+    while (this.unparkOne());
+  }
+
+  /**
+   * @internal Takes a parked task out without waking it (a cancel, or a
+   * Monitor handing its driver a value); returns whether it was here.
+   */
+  _removeWaiter(task: Task<unknown>): boolean {
+    const tasks = this._tasks;
+    const i = tasks.indexOf(task, this._head);
+    if (i < 0) return false;
+    tasks.splice(i, 1);
+    task._flags &= ~FLAG_PARKED;
+    task._futWaiter = null;
+    return true;
+  }
+
+  /** @internal Whether the lot woke `task` since it last parked. */
+  static _woke(task: Task<unknown> | null): boolean {
+    return task !== null && (task._flags & FLAG_WOKEN) !== 0;
+  }
+
+  /**
+   * A description for task reprs.
+   *
+   * @returns `<ParkingLot parked=N>`.
+   */
+  toString(): string {
+    return `<ParkingLot parked=${this.length}>`;
+  }
+}
