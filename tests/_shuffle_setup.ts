@@ -15,6 +15,7 @@ import { shuffleDefaults } from "../_shuffle.ts";
  */
 export const SHUFFLE_OPT_OUT: ReadonlySet<string> = new Set<string>([
   // combinators_test.ts
+  "asCompleted: a timeout makes the remaining awaits throw",
   "waitFor: cancelled while the work ignores cancellation",
   "waitFor: cancelling a blocking waitFor cancels the task",
   "waitFor: cancelling a waitFor cancels the task",
@@ -23,6 +24,7 @@ export const SHUFFLE_OPT_OUT: ReadonlySet<string> = new Set<string>([
   "Task: tasks that never write share a snapshot that later writes never reach",
   "Task: two tasks may share one Context",
   // eager_test.ts
+  "README: plain coroutine, createTask and eager orderings",
   "coroAwait: return value, exception, cancellation",
   "coroState: new, suspended in a task, done, running",
   "probe: a child awaiting a future the parent resolves at once",
@@ -33,6 +35,8 @@ export const SHUFFLE_OPT_OUT: ReadonlySet<string> = new Set<string>([
   "addDoneCallback: context captured at add time; explicit context honoured",
   "addDoneCallback: tasks and callbacks wake in registration order",
   "removeDoneCallback: removes every registration and returns the count",
+  // interop_test.ts
+  "abortSignal: stops host work the task waits on",
   // locks_test.ts
   "Barrier: filling task by task",
   "Barrier: filling tasks, cancel one",
@@ -136,6 +140,9 @@ export const SHUFFLE_OPT_OUT: ReadonlySet<string> = new Set<string>([
 export const SHUFFLE_OPT_OUT_FILES: ReadonlySet<string> = new Set<string>([
   "scheduling_test.ts",
   "shuffle_test.ts", // sets its own seeds, and checks the FIFO default
+  "_parking_lot_test.ts", // the lot's FIFO wake order
+  "fidelity_test.ts", // asyncio's exact interleavings, iteration by iteration
+  "experimental_test.ts", // priority scheduling: an order of its own
 ]);
 
 /** The test file calling Deno.test, from the stack. */
