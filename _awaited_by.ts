@@ -8,7 +8,11 @@
 
 import type { Future } from "./future.ts";
 
-const records = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+// One waiter (the usual case) is stored as itself, more as a Set.
+const records = new WeakMap<
+  Future<unknown>,
+  Future<unknown> | Set<Future<unknown>>
+>();
 
 /** Records that `waiter` (a task) waits on `fut`; `null` waiter: nothing. */
 export function addAwaitedBy(
@@ -16,9 +20,10 @@ export function addAwaitedBy(
   waiter: Future<unknown> | null,
 ): void {
   if (waiter === null || fut === waiter) return;
-  const set = records.get(fut);
-  if (set === undefined) records.set(fut, new Set([waiter]));
-  else set.add(waiter);
+  const r = records.get(fut);
+  if (r === undefined) records.set(fut, waiter);
+  else if (r instanceof Set) r.add(waiter);
+  else if (r !== waiter) records.set(fut, new Set([r, waiter]));
 }
 
 /** Removes the record {@linkcode addAwaitedBy} made. */
@@ -27,17 +32,23 @@ export function discardAwaitedBy(
   waiter: Future<unknown> | null,
 ): void {
   if (waiter === null) return;
-  const set = records.get(fut);
-  if (set === undefined) return;
-  set.delete(waiter);
-  if (set.size === 0) records.delete(fut);
+  const r = records.get(fut);
+  if (r === undefined) return;
+  if (r === waiter) {
+    records.delete(fut);
+  } else if (r instanceof Set) {
+    r.delete(waiter);
+    if (r.size === 0) records.delete(fut);
+  }
 }
 
 /** The recorded waiters of `fut` (not those known through `_futWaiter`). */
 export function recordedAwaitedBy(
   fut: Future<unknown>,
-): ReadonlySet<Future<unknown>> | undefined {
-  return records.get(fut);
+): readonly Future<unknown>[] {
+  const r = records.get(fut);
+  if (r === undefined) return [];
+  return r instanceof Set ? [...r] : [r];
 }
 
 /**

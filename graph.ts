@@ -307,9 +307,8 @@ class WaiterIndex {
   /** Who awaits `fut`: tasks waiting on it, then the recorded waiters. */
   waitersOf(fut: Future<unknown>): Future<unknown>[] {
     const out: Future<unknown>[] = [...(this.byFuture.get(fut) ?? [])];
-    const rec = recordedAwaitedBy(fut);
-    if (rec !== undefined) {
-      for (const w of rec) if (!out.includes(w)) out.push(w);
+    for (const w of recordedAwaitedBy(fut)) {
+      if (!out.includes(w)) out.push(w);
     }
     return out;
   }

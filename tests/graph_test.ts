@@ -299,3 +299,22 @@ Deno.test("graph: formatTaskTree from host code", async () => {
   assert.equal(formatTaskTree(loop), "");
   loop.close();
 });
+
+Deno.test("graph: TaskGroup children are awaited by the parent during the body; records end with them", () =>
+  run(
+    (function* () {
+      const main = currentTask()!;
+      let child: Task<unknown> | undefined;
+      yield* new TaskGroup().run(function* (tg) {
+        child = tg.createTask(sleep(10), { name: "child" });
+        yield* sleep(1); // the body waits on something else meanwhile
+        assert.deepEqual(
+          captureCallGraph(child)!.awaitedBy.map((g) => g.future),
+          [main],
+        );
+      });
+      assert.ok(child!.done());
+      assert.equal(captureCallGraph(child!)!.awaitedBy.length, 0);
+    })(),
+    { loopFactory: () => new VirtualTimeLoop() },
+  ));
