@@ -318,3 +318,15 @@ Deno.test("graph: TaskGroup children are awaited by the parent during the body; 
     })(),
     { loopFactory: () => new VirtualTimeLoop() },
   ));
+
+Deno.test("graph: in debug mode the call stack says where the task was created", () =>
+  run(
+    (function* () {
+      const t = createTask(sleep(1), { name: "made-here" });
+      const [entry] = captureCallGraph(t)!.callStack;
+      assert.match(entry.location ?? "", /graph_test\.(ts|js):\d+:\d+$/);
+      assert.match(formatCallGraph(t), /File '.*graph_test\.(ts|js):\d+:\d+'/);
+      yield* t;
+    })(),
+    { debug: true },
+  ));
