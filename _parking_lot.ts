@@ -14,12 +14,26 @@ import type { Task } from "./task.ts";
  * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
  * the one place a lot is cast to the yield brand.
  */
-export function park(lot: ParkingLot): Suspend {
+export function park(lot: Parking): Suspend {
   return lot as unknown as Suspend;
 }
 
+/**
+ * What a parked task waits on (its `_futWaiter`): a lot, or the timer
+ * entry of a `sleep()`. A task's step parks the task on what its coroutine
+ * yielded; a cancel takes it out and throws at the yield.
+ */
+export abstract class Parking {
+  /** @internal Read like a future's: 0 (pending) while a task may wait. */
+  abstract get _state(): number;
+  /** @internal Parks `task`, or queues it at once when it need not wait. */
+  abstract _park(task: Task<unknown>): void;
+  /** @internal Takes `task` out without waking it; whether it was here. */
+  abstract _removeWaiter(task: Task<unknown>): boolean;
+}
+
 /** A FIFO of parked tasks with O(1) park and wake. */
-export class ParkingLot {
+export class ParkingLot extends Parking {
   /** @internal Parked tasks from `_head` on. */
   _tasks: (Task<unknown> | undefined)[] = [];
   /** @internal */
@@ -34,6 +48,7 @@ export class ParkingLot {
    * to run again at once, and re-checks).
    */
   constructor(blocked: () => boolean) {
+    super();
     this._blocked = blocked;
   }
 
@@ -111,7 +126,7 @@ export class ParkingLot {
    *
    * @returns `<ParkingLot parked=N>`.
    */
-  toString(): string {
+  override toString(): string {
     return `<ParkingLot parked=${this.length}>`;
   }
 }

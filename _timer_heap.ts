@@ -1,9 +1,24 @@
 // The loop's one timer heap: a binary min-heap ordered by deadline, then by
 // scheduling order, so equal deadlines run in the order they were set.
 
-import type { TimerHandle } from "./_handle.ts";
+import type { ReadyItem } from "./_handle.ts";
 
-function before(a: TimerHandle, b: TimerHandle): boolean {
+/**
+ * What the heap holds: a `TimerEntry`, or the timer entry of a sleeping
+ * task (`sleep()` in task.ts), which needs no handle, future or context.
+ */
+export interface TimerEntry extends ReadyItem {
+  /** Deadline in loop time. */
+  _when: number;
+  /** Scheduling order, breaks deadline ties. */
+  _seq: number;
+  /** In the heap (asyncio's `_scheduled`). */
+  _scheduled: boolean;
+  /** Cancelled: dropped when it reaches the top (or at a purge). */
+  _cancelled: boolean;
+}
+
+function before(a: TimerEntry, b: TimerEntry): boolean {
   return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
@@ -12,7 +27,7 @@ function before(a: TimerHandle, b: TimerHandle): boolean {
  * the heap, so that cancelling it counts only then (see `cancelledCount`).
  */
 export class TimerHeap {
-  _items: TimerHandle[] = [];
+  _items: TimerEntry[] = [];
   /** How many of the items are cancelled (they are dropped lazily). */
   cancelledCount = 0;
 
@@ -20,11 +35,11 @@ export class TimerHeap {
     return this._items.length;
   }
 
-  peek(): TimerHandle | undefined {
+  peek(): TimerEntry | undefined {
     return this._items[0];
   }
 
-  push(h: TimerHandle): void {
+  push(h: TimerEntry): void {
     h._scheduled = true;
     const items = this._items;
     let i = items.length;
@@ -39,11 +54,11 @@ export class TimerHeap {
     items[i] = h;
   }
 
-  pop(): TimerHandle {
+  pop(): TimerEntry {
     const items = this._items;
     const top = items[0];
     top._scheduled = false;
-    const last = items.pop() as TimerHandle;
+    const last = items.pop() as TimerEntry;
     const n = items.length;
     if (n > 0) {
       let i = 0;

@@ -48,7 +48,7 @@ import {
 import { ReadyQueue } from "./_ready_queue.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
-import { TimerHeap } from "./_timer_heap.ts";
+import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { Future, type NeverRetrieved, reportNeverRetrieved } from "./future.ts";
 import {
@@ -605,7 +605,8 @@ export class EventLoop {
    * you get the value it settles with, not the thenable.
    *
    * @param future A Future, a Task or a coroutine.
-   * @returns Its result.
+   * @returns Its result. A result that is itself a pending Future of this
+   * loop is adopted by promise rules: the loop runs on until it is done.
    * @throws {Error} `Event loop is closed`, `This event loop is already
    * running`, `Event loop stopped before Future completed.`.
    * @throws {TypeError} For anything that cannot be awaited.
@@ -1321,6 +1322,14 @@ export class EventLoop {
     return h;
   }
 
+  /** @internal Puts a timer entry (a sleeping task's) in the heap. */
+  _pushTimer(t: TimerEntry): void {
+    this._checkClosed();
+    t._seq = this._timerSeq++;
+    this._timers.push(t);
+    if (!this._onStack && this._running) this._scheduleDrain();
+  }
+
   /**
    * @internal A callback arriving from the host (a promise settled): queued
    * like `callSoon`, and dropped if the loop closed meanwhile.
@@ -1362,7 +1371,7 @@ export class EventLoop {
    * asyncio checks `handle._scheduled`): a timer cancelled after it fired,
    * as `sleep()`'s cleanup does, must not make the heap look stale.
    */
-  _timerHandleCancelled(h: TimerHandle): void {
+  _timerHandleCancelled(h: TimerEntry): void {
     if (h._scheduled) this._timers.cancelledCount++;
   }
 

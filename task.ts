@@ -47,17 +47,21 @@ import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
+import { forgetCoroTask } from "./_drive.ts";
 import {
   FLAG_BARE,
+  FLAG_CORO_TASK,
   FLAG_MUST_CANCEL,
+  FLAG_PARKED,
   FLAG_STARTED,
   NO_EXC,
 } from "./_future_bits.ts";
-import { ParkingLot } from "./_parking_lot.ts";
+import { Parking } from "./_parking_lot.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import {
   CANCELLED,
+  cancelledErrorOf,
   FINISHED,
   Future,
   PENDING,
@@ -172,7 +176,7 @@ export class Task<T> extends Future<T> {
   /** @internal */
   _nextTask: Task<unknown> | null;
   /** @internal The future (or parking lot) this task waits on, if any. */
-  _futWaiter: Future<unknown> | ParkingLot | null;
+  _futWaiter: Future<unknown> | Parking | null;
   /** @internal See `ReadyItem._runEntry`. */
   declare readonly _runEntry: RunEntry;
 
@@ -194,7 +198,9 @@ export class Task<T> extends Future<T> {
   ) {
     if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
     if (options != null) checkTaskOptions("Task", options, true);
-    if (loop !== undefined) checkLoop("Task", "loop", loop);
+    if (loop !== undefined && loop !== runningState.loop) {
+      checkLoop("Task", "loop", loop);
+    }
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
@@ -392,10 +398,13 @@ export class Task<T> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
     const waiter = this._futWaiter;
-    if (waiter instanceof ParkingLot) {
+    if (waiter instanceof Parking) {
       // Parked: leave the lot and take the CancelledError at the next step.
-      waiter._removeWaiter(this as Task<unknown>);
-      this._loop._pushReady(this);
+      if (waiter._removeWaiter(this as Task<unknown>)) {
+        // As a cancelled future's wake-up does: this first message wins.
+        this._pendingExc = new CancelledError(msg);
+        this._loop._pushReady(this);
+      }
     } else if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
@@ -519,6 +528,7 @@ export class Task<T> extends Future<T> {
 
   /** @internal */
   override _onDone(): void {
+    if ((this._flags & FLAG_CORO_TASK) !== 0) forgetCoroTask(this);
     const prev = this._prevTask;
     const next = this._nextTask;
     if (prev !== null) prev._nextTask = next;
@@ -552,19 +562,20 @@ let deferEagerStep = false;
 let deferredEager: Task<unknown> | null = null;
 
 /**
- * Starts eagerly a task whose first step is still the last entry of the
- * ready queue (one a task factory made for `createTask(coro, { eagerStart:
+ * Starts eagerly a task whose first step is still queued (one a task
+ * factory made for `createTask(coro, { eagerStart:
  * true })`), under the constructor's conditions.
  */
 function eagerStartQueued(task: Task<unknown>): void {
   const loop = task._loop;
-  const n = loop._ready.length;
   if (
-    task._state !== PENDING || task._started || !loop._onStack || n === 0 ||
-    loop._ready.at(n - 1) !== task ||
+    task._state !== PENDING || task._started || !loop._onStack ||
     (task._context instanceof Context && isEntered(task._context))
   ) return;
-  loop.readyPop(-1);
+  // Searched from the end: a priority queue may have put it before others.
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
   eagerStep(task);
 }
 
@@ -639,7 +650,7 @@ function stepTask(task: Task<unknown>): void {
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
       const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
-      exc = fromWaiter ?? task._makeCancelledError();
+      exc = fromWaiter ?? cancelledErrorOf(task);
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -701,7 +712,7 @@ function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
   // A parking lot holds no outcome: the task was woken or cancelled there.
   if (!(w instanceof Future) || w._state === PENDING) return null;
-  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (w._state === CANCELLED) return cancelledErrorOf(w);
   if (!w._failed) return null;
   w._retrieved();
   const e = w._exception;
@@ -744,7 +755,10 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     }
     return;
   }
-  if (y instanceof ParkingLot) {
+  if (
+    y instanceof Parking &&
+    !(y instanceof SleepTimer && y._phase === SLEEP_NEW) // `yield sleep(1)`
+  ) {
     y._park(task);
     if (task._mustCancel && task._futWaiter === y) {
       y._removeWaiter(task);
@@ -977,7 +991,7 @@ class Sleep0<T> {
  */
 export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
   if (typeof ms !== "number") checkTime("sleep", "ms", ms);
-  if (ms > 0) return sleepTimer(ms, value as T);
+  if (ms > 0) return new SleepTimer(ms, value as T) as unknown as Coroutine<T>;
   if (ms !== ms) checkTime("sleep", "ms", ms);
   if (value === undefined && runningState.loop !== null) {
     return SLEEP0 as Coroutine<T>;
@@ -985,16 +999,132 @@ export function sleep<T = void>(ms: number, value?: T): Coroutine<T> {
   return new Sleep0(value) as unknown as Coroutine<T>;
 }
 
-function* sleepTimer<T>(ms: number, value: T): Coroutine<T> {
-  const loop = getRunningLoop();
-  const fut = loop.createFuture<T>();
-  const h = loop._callLaterArg(ms, resolveUnlessDone, [fut, value]);
-  try {
-    return yield* fut;
-  } finally {
-    h.cancel();
+// sleep(ms > 0): the coroutine, the timer heap entry and what the task
+// parks on are one object, so a sleeping task costs no Future, Handle,
+// context copy or generator. The task that handles the yield parks on it
+// (see _parking_lot.ts); the loop runs it from the heap like a timer
+// handle, and it then queues the task, as a future's wake-up would.
+const SLEEP_NEW = 0;
+const SLEEP_ARMED = 1;
+const SLEEP_FIRED = 2;
+const SLEEP_CLOSED = 3;
+
+class SleepTimer<T> extends Parking {
+  _value: T;
+  /** The delay until armed, then the deadline in loop time. */
+  _when: number;
+  _seq: number;
+  _scheduled: boolean;
+  _cancelled: boolean;
+  _phase: number;
+  _task: Task<unknown> | null;
+  _loop: EventLoop | null;
+  declare readonly _runEntry: RunEntry;
+
+  constructor(ms: number, value: T) {
+    super();
+    this._value = value;
+    this._when = ms;
+    this._seq = 0;
+    this._scheduled = false;
+    this._cancelled = false;
+    this._phase = SLEEP_NEW;
+    this._task = null;
+    this._loop = null;
+  }
+
+  get _state(): number {
+    return this._phase === SLEEP_ARMED ? PENDING : FINISHED;
+  }
+
+  next(): IteratorResult<unknown, T> {
+    const phase = this._phase;
+    if (phase === SLEEP_NEW) {
+      const loop = getRunningLoop();
+      this._loop = loop;
+      this._when += loop.time();
+      this._phase = SLEEP_ARMED;
+      loop._pushTimer(this);
+      return { value: this, done: false };
+    }
+    if (phase === SLEEP_ARMED) return { value: this, done: false }; // re-yield
+    this._phase = SLEEP_CLOSED;
+    return { value: this._value, done: true };
+  }
+
+  throw(e: unknown): never {
+    this._close();
+    throw e;
+  }
+
+  return(value: T): IteratorResult<unknown, T> {
+    this._close();
+    return { value, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** Cancels the timer (the coroutine is left early). */
+  _close(): void {
+    if (this._phase === SLEEP_ARMED && !this._cancelled) {
+      this._cancelled = true;
+      (this._loop as EventLoop)._timerHandleCancelled(this);
+    }
+    this._phase = SLEEP_CLOSED;
+  }
+
+  _park(task: Task<unknown>): void {
+    if (this._phase !== SLEEP_ARMED) {
+      task._loop._pushReady(task); // it fired before the task parked
+      return;
+    }
+    this._task = task;
+    task._flags |= FLAG_PARKED;
+    task._futWaiter = this;
+  }
+
+  _removeWaiter(task: Task<unknown>): boolean {
+    if (this._task !== task) return false;
+    this._task = null;
+    task._flags &= ~FLAG_PARKED;
+    task._futWaiter = null;
+    return true;
+  }
+
+  _stepOf(): Task<unknown> | null {
+    return null;
+  }
+
+  _toHandle(): Handle {
+    return new Handle(
+      fireSleep,
+      this,
+      contextState.internal as Context,
+      this._loop as EventLoop,
+      null,
+    );
+  }
+
+  override toString(): string {
+    return `<sleep when=${this._when}>`;
   }
 }
+
+/** The timer of a sleep is due: wake its task. */
+function fireSleep(t: SleepTimer<unknown>): void {
+  if (t._cancelled || t._phase !== SLEEP_ARMED) return;
+  t._phase = SLEEP_FIRED;
+  const task = t._task;
+  if (task !== null) {
+    t._task = null;
+    task._flags &= ~FLAG_PARKED;
+    task._futWaiter = null;
+    task._loop._pushReady(task);
+  }
+}
+(SleepTimer.prototype as { _runEntry: RunEntry })._runEntry = fireSleep;
 
 function resolveUnlessDone(pair: [Future<unknown>, unknown]): void {
   const f = pair[0];
@@ -1325,7 +1455,7 @@ export function gather(
     }
     if (!returnExceptions) {
       if (fut._state !== FINISHED) {
-        outer._reject(fut._makeCancelledError());
+        outer._reject(cancelledErrorOf(fut));
         return;
       }
       if (fut._failed) {
@@ -1351,7 +1481,7 @@ export function gather(
         // cancelled (a deliberate difference, see README).
         outer._reject(
           fut._state === CANCELLED
-            ? fut._makeCancelledError()
+            ? cancelledErrorOf(fut)
             : new CancelledError(outer._cancelRequestMsg),
         );
       } else {

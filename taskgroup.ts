@@ -201,12 +201,13 @@ export class TaskGroup {
       throw new Error(`TaskGroup ${this} has already been entered`);
     }
     const loop = getRunningLoop();
-    const parent = loop._currentTask;
-    if (parent === null) {
+    // No local for the parent task: an error thrown through this generator
+    // keeps its registers alive in its captured frames (see _exit).
+    this._parentTask = loop._currentTask;
+    if (this._parentTask === null) {
       throw new Error(`TaskGroup ${this} cannot determine the parent task`);
     }
     this._loop = loop;
-    this._parentTask = parent;
     this._cbContext = copyContext();
     this._entered = true;
     let result: T;
@@ -323,9 +324,21 @@ export class TaskGroup {
 
   /** @internal asyncio's `__aexit__`; `et` is the body's error or NONE. */
   *_exit(et: unknown): Coroutine<void> {
+    try {
+      yield* this._exitBody(et);
+    } finally {
+      // Done with the parent task. The error the group throws keeps this
+      // group (and these generators) alive in its captured frames; they
+      // must not keep the parent task alive too, or a failed task could
+      // never be collected (see ReadyItem._runEntry).
+      this._parentTask = null;
+    }
+  }
+
+  /** @internal The body of `_exit`. */
+  *_exitBody(et: unknown): Coroutine<void> {
     this._exiting = true;
     const loop = this._loop!;
-    const parent = this._parentTask!;
     const hasEt = et !== NONE;
     if (hasEt && isBaseError(et) && this._baseError === NONE) {
       this._baseError = et;
@@ -357,8 +370,8 @@ export class TaskGroup {
     // cancellation is pending, a CancelledError is not propagated, and a
     // pending cancel that was ours is dropped (3.13's uncancel rule).
     if (this._parentCancelRequested) {
-      if (parent.uncancel() === 0) {
-        parent._mustCancel = false;
+      if (this._parentTask!.uncancel() === 0) {
+        this._parentTask!._mustCancel = false;
         propagate = NONE;
       }
     }
@@ -394,8 +407,8 @@ export class TaskGroup {
     if (exc === undefined && !task._failed) return;
     this._errors.push(exc);
     if (isBaseError(exc) && this._baseError === NONE) this._baseError = exc;
-    const parent = this._parentTask!;
-    if (parent.done()) {
+    const parent = this._parentTask;
+    if (parent === null || parent.done()) {
       this._loop!.callExceptionHandler({
         message:
           `Task ${task} has errored out but its parent task ${parent} is already completed`,

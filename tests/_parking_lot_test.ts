@@ -8,6 +8,7 @@ import {
   type Coroutine,
   createTask,
   currentTask,
+  getRunningLoop,
   run,
   sleep,
 } from "../mod.ts";
@@ -169,5 +170,85 @@ Deno.test("parking lot: a Monitor's handoff wakes a parked driver, which parks a
     assert.equal(yield* sender, undefined); // the driver's reply
     assert.deepEqual(got, ["hi"]);
     assert.deepEqual(log, ["inner"]);
+  })());
+});
+
+// ---------------------------------------------------------------- sleep
+// A sleeping task parks on its sleep's timer entry: no future, no handle.
+
+Deno.test("sleep: a cancelled sleep leaves the heap count right and throws at the sleep", async () => {
+  await run((function* () {
+    const loop = getRunningLoop();
+    const t = createTask(sleep(1_000, "late"));
+    yield* sleep(0);
+    assert.equal(loop._timers.length, 1);
+    assert.ok(taskIsBlocked(t));
+    assert.match(String(t), /wait_for=<sleep when=/);
+    assert.equal(t.cancel("bye"), true);
+    assert.equal(t.cancel("second"), true);
+    assert.equal(loop._timers.cancelledCount, 0); // the task has not run yet
+    yield* sleep(0);
+    assert.ok(t.cancelled());
+    assert.equal(loop._timers.cancelledCount, 1); // still in the heap
+    try {
+      t.result();
+      assert.fail("not cancelled");
+    } catch (e) {
+      assert.ok(e instanceof CancelledError);
+      assert.equal(e.message, "bye"); // the first message wins
+    }
+  })());
+});
+
+Deno.test("sleep: fires once, returns its value, and counts no cancel after firing", async () => {
+  const r = await run((function* () {
+    const loop = getRunningLoop();
+    const v = yield* sleep(2, "rested");
+    assert.equal(loop._timers.length, 0);
+    assert.equal(loop._timers.cancelledCount, 0);
+    return v;
+  })());
+  assert.equal(r, "rested");
+});
+
+Deno.test("sleep: started eagerly, it may fire before any task parks on it", async () => {
+  await run((function* () {
+    const cs = new CoroStart(sleep(1, "v"));
+    assert.equal(cs.done(), false);
+    yield* sleep(10); // the timer fires while nobody is parked on it
+    assert.equal(yield* cs, "v");
+  })());
+});
+
+Deno.test("sleep: a Monitor's handoff wakes a task parked on a sleep, which parks again", async () => {
+  await run((function* () {
+    const m = new Monitor<string>();
+    const got: string[] = [];
+    const driver = createTask((function* () {
+      const a = m.awaitable(sleep(20, "slept"));
+      for (;;) {
+        try {
+          return yield* a;
+        } catch (e) {
+          got.push(String((e as { data?: unknown }).data));
+        }
+      }
+    })());
+    yield* sleep(0);
+    yield* m.oob("hi");
+    assert.deepEqual(got, ["hi"]);
+    assert.equal(yield* driver, "slept");
+  })());
+});
+
+Deno.test("sleep: closing the coroutine early cancels its timer", async () => {
+  // deno-lint-ignore require-yield
+  await run((function* () {
+    const loop = getRunningLoop();
+    const s = sleep(1_000);
+    s.next();
+    assert.equal(loop._timers.length, 1);
+    s.return(undefined);
+    assert.equal(loop._timers.cancelledCount, 1);
   })());
 });

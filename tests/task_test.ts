@@ -11,6 +11,7 @@ import {
   type Coroutine,
   createTask,
   currentTask,
+  eager,
   eagerTaskFactory,
   ensureFuture,
   EventLoop,
@@ -26,6 +27,7 @@ import {
   Task,
   TaskGroup,
   type TaskOptions,
+  timeout,
   waitFor,
 } from "../mod.ts";
 import { mainVirtual } from "./_util.ts";
@@ -1723,6 +1725,51 @@ Deno.test({
     assert.equal(reports.length, 100);
   },
 });
+
+// A failed task is collectable whatever library code it failed in: the
+// error's captured frames keep the generators and receivers on the stack,
+// and none of them may keep the task (a Timeout or a TaskGroup lets go of
+// it at exit, an adopted coroutine's entry goes when the task is done).
+for (
+  const [how, start] of [
+    ["timeout() expiring", () =>
+      createTask(timeout(1, function* () {
+        yield* sleep(10_000);
+      }))],
+    ["waitFor() timing out", () => createTask(waitFor(sleep(10_000), 1))],
+    [
+      "a TaskGroup child failing",
+      () =>
+        createTask(new TaskGroup().run(function* (tg) {
+          tg.createTask(workerFails(0));
+        })),
+    ],
+    [
+      "a TaskGroup body failing",
+      () =>
+        createTask(new TaskGroup().run(function* () {
+          yield* workerFails(0);
+        })),
+    ],
+    ["eager() continuing as a task", () => eager(workerFails(0))],
+  ] as const
+) {
+  Deno.test({
+    name: `a task failing in ${how} is collected and reported once`,
+    ignore: gc === undefined,
+    fn: async () => {
+      const { loop, reports, n } = reportingLoop();
+      await loop.runUntilComplete((function* () {
+        for (let i = 0; i < 50; i++) start();
+        yield* sleep(20);
+      })());
+      await collectUntil(() => reports.length >= 50);
+      assert.equal(n("Task exception was never retrieved"), 50);
+      loop.close();
+      assert.equal(reports.length, 50);
+    },
+  });
+}
 
 Deno.test("loop.close() reports every failure still unretrieved, once, before it returns", async () => {
   const { loop, reports } = reportingLoop();
