@@ -427,9 +427,14 @@ function waitingOn(
     const done = kids.filter((k: Future<unknown>) => k._state !== PENDING);
     return `waiting on gather (${done.length} of ${kids.length} done)`;
   }
-  // A sleep: a timer of the loop whose argument starts with the future.
+  // sleep(): the task waits on the sleep's own timer entry.
+  const when = (w as { _when?: unknown })._when;
+  if (!(w instanceof Future) && typeof when === "number") {
+    return `sleeping, ${Math.max(0, Math.round(when - now))} ms left`;
+  }
+  // A future a timer resolves (callLater(ms, …, [future, …])).
   for (const h of loop._timers._items) {
-    const arg = h._arg;
+    const arg = (h as { _arg?: unknown })._arg;
     if (!h._cancelled && Array.isArray(arg) && arg[0] === w) {
       return `sleeping, ${Math.max(0, Math.round(h._when - now))} ms left`;
     }

@@ -83,7 +83,7 @@ Deno.test("shuffle: works on VirtualTimeLoop, deterministic per seed", async () 
 Deno.test("shuffle: a seed must be an integer", () => {
   assert.throws(
     () => new EventLoop({ shuffle: 1.5 }),
-    /EventLoop: options.shuffle must be an integer seed, got 1.5/,
+    /EventLoop\(\): options.shuffle must be an integer seed, got 1.5/,
   );
   assert.throws(
     // @ts-expect-error: wrong type on purpose
