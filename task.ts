@@ -42,7 +42,8 @@ import {
   type Suspend,
   WAKE,
 } from "./_coro.ts";
-import { contextState, isEntered } from "./_context_state.ts";
+import { contextState, isEntered, runningTask } from "./_context_state.ts";
+import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
@@ -1432,6 +1433,8 @@ export function gather(
   // first steps); the outer future is made last.
   let outer: GatheringFuture<unknown[]> | null = null;
   let finished = 0;
+  // graph.ts: the children are awaited by the calling task (as in 3.14).
+  const caller = runningTask();
   const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
@@ -1453,10 +1456,12 @@ export function gather(
     loop ??= fut._loop;
     children[i] = fut;
     fut._addCallback(onChildDone, ctx);
+    addAwaitedBy(fut, caller);
   }
   outer = new GatheringFuture<unknown[]>(children, loop!);
   function onChildDone(fut: Future<unknown>): void {
     finished++;
+    discardAwaitedBy(fut, caller);
     if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
