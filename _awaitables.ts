@@ -5,7 +5,8 @@
 
 import type { Context } from "./context.ts";
 import { copyContext } from "./context.ts";
-import { contextState } from "./_context_state.ts";
+import { contextState, runningTask } from "./_context_state.ts";
+import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import {
   type Coroutine,
   isCoroutine,
@@ -322,6 +323,8 @@ export function gather(
   // first steps); the outer future is made last.
   let outer: GatheringFuture<unknown[]> | null = null;
   let finished = 0;
+  // graph.ts: the children are awaited by the calling task (as in 3.14).
+  const caller = runningTask() as Future<unknown> | null;
   const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
@@ -343,10 +346,12 @@ export function gather(
     loop ??= fut.getLoop();
     children[i] = fut;
     fut._addCallback(onChildDone, ctx);
+    addAwaitedBy(fut, caller);
   }
   outer = new GatheringFuture<unknown[]>(children, loop!);
   function onChildDone(fut: Future<unknown>): void {
     finished++;
+    discardAwaitedBy(fut, caller);
     if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;

@@ -9,6 +9,7 @@
 // loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
+import { badType, checkOptions } from "./_validate.ts";
 import { describe } from "./_describe.ts";
 import type { ReadyItem, TaskCore } from "./_events.ts";
 import { ParkingLot } from "./_parking_lot.ts";
@@ -17,7 +18,8 @@ import type { Context } from "./context.ts";
 import { Condition, Lock, type LockGuard } from "./locks.ts";
 import { EventLoop, type EventLoopOptions } from "./loop.ts";
 import { taskIsRunnable } from "./scheduling.ts";
-import { currentTask, Task } from "./task.ts";
+import { Task } from "./task.ts";
+import { runningTask } from "./_context_state.ts";
 
 /**
  * Standard priority values (asynkit's `Priority`): lower runs first.
@@ -195,6 +197,16 @@ export class PosPriorityQueue<T> {
   rescheduleAll(): void {
     const es = this._entries.slice(this._head);
     for (const e of es) if (e.cls !== 0) e.base = this._getPriority(e.item);
+    this._entries = es;
+    this._head = 0;
+    this._resort();
+  }
+
+  /** Sorts again after priorities changed in place. */
+  _resort(): void {
+    const es = this._head === 0
+      ? this._entries
+      : this._entries.slice(this._head);
     this._entries = es.sort((a, b) => (before(a, b) ? -1 : 1));
     this._head = 0;
   }
@@ -247,7 +259,7 @@ export class PosPriorityQueue<T> {
         }
       }
     }
-    if (boosted > 0) this.rescheduleAll();
+    if (boosted > 0) this._resort();
   }
 
   _counted(inserted: boolean): void {
@@ -421,9 +433,7 @@ export class PriorityEventLoop extends EventLoop {
    */
   taskReschedule(task: Task<unknown>): void {
     if (!(task instanceof Task)) {
-      throw new TypeError(
-        `taskReschedule() expects a Task, got ${describe(task)}`,
-      );
+      throw badType("PriorityEventLoop.taskReschedule", "task", "a Task", task);
     }
     (this._ready as PriorityReadyQueue)._pq.reschedule(
       (item) => item._stepOf() === task,
@@ -482,13 +492,10 @@ export class PriorityTask<T> extends Task<T> implements PriorityObject {
    * @param options `priority`, `name`, `context`, `loop`.
    */
   constructor(coro: Coroutine<T>, options?: PriorityTaskOptions) {
+    checkOptions("PriorityTask", options);
     const priority = options?.priority ?? 0;
     if (typeof priority !== "number" || priority !== priority) {
-      throw new TypeError(
-        `PriorityTask(): options.priority must be a number, got ${
-          describe(priority)
-        }`,
-      );
+      throw badType("PriorityTask", "options.priority", "a number", priority);
     }
     super(coro, {
       name: options?.name,
@@ -647,7 +654,7 @@ export class PriorityLock extends Lock implements PriorityObject {
    * @returns A guard that releases it.
    */
   override *acquire(): Coroutine<LockGuard> {
-    const task = currentTask();
+    const task = runningTask() as Task<unknown> | null;
     let guard: LockGuard;
     try {
       guard = yield* super.acquire();

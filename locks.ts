@@ -41,6 +41,7 @@ import { named } from "./_errors.ts";
 import { CancelledError, type Coroutine } from "./future.ts";
 import { park, ParkingLot } from "./_parking_lot.ts";
 import { getRunningLoop } from "./_events.ts";
+import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";
 
@@ -284,6 +285,7 @@ export class Event {
     if (this._value) return true;
     const loop = boundLoop(this);
     this._waiting++;
+    waitLabels.set(this._lot, this); // for formatTaskTree
     try {
       yield park(this._lot); // parks the task (see _parking_lot.ts)
       return true;
@@ -403,6 +405,7 @@ export class Lock {
       this._locked = true;
       return new Guard(this);
     }
+    waitLabels.set(this._lot, this); // for formatTaskTree
     yield* waitTurn(this, boundLoop(this));
     this._locked = true;
     return new Guard(this);
@@ -630,6 +633,7 @@ export class Condition {
     try {
       let failure: unknown = NONE;
       this._waiting++;
+      waitLabels.set(this._lot, this); // for formatTaskTree
       try {
         yield park(this._lot); // parks the task (see _parking_lot.ts)
       } catch (e) {
@@ -888,6 +892,7 @@ export class Semaphore {
       return new Guard(this);
     }
     const loop = boundLoop(this);
+    waitLabels.set(this._lot, this); // for formatTaskTree
     try {
       // Handed a slot by release() (which counted it), or found one free.
       if (!(yield* waitTurn(this, loop))) this._value--;

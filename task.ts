@@ -438,7 +438,9 @@ export class Task<T> extends Future<T> {
       // Parked: leave the lot and take the CancelledError at the next step.
       if (waiter._removeWaiter(this as Task<unknown>)) {
         // As a cancelled future's wake-up does: this first message wins.
-        this._pendingExc = new CancelledError(msg);
+        // The error itself is made by the step: one made here would keep
+        // this task alive in its captured frames (see ReadyItem._runEntry).
+        this._pendingExc = new PendingCancel(msg);
         this._loop._pushReady(this);
       }
     } else if (waiter !== null && waiter.cancel(msg)) return true;
@@ -672,6 +674,14 @@ function runTaskEntry(task: Task<unknown>): void {
 }
 (Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
 
+/** A cancellation to throw in at the next step, as its message. */
+class PendingCancel {
+  message: string | undefined;
+  constructor(message: string | undefined) {
+    this.message = message;
+  }
+}
+
 /**
  * One step of a task (asyncio's `Task.__step`): resume the coroutine once,
  * with the error owed to it (a cancel, a bad yield) or with a plain (or
@@ -689,6 +699,9 @@ function stepTask(task: Task<unknown>): void {
   if (extra !== null) {
     exc = extra.pendingExc;
     extra.pendingExc = NO_EXC;
+    if (exc !== NO_EXC && exc instanceof PendingCancel) {
+      exc = new CancelledError(exc.message);
+    }
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {

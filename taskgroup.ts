@@ -50,6 +50,7 @@ import { getRunningLoop } from "./_events.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
+import { addAwaitedBy, discardAwaitedBy, waitLabels } from "./_awaited_by.ts";
 
 export type { Coroutine };
 
@@ -288,6 +289,8 @@ export class TaskGroup {
       this._onTaskDone(task as Task<unknown>);
     } else {
       this._tasks.add(task as Task<unknown>);
+      // graph.ts: the children are awaited by the parent task (as in 3.14).
+      addAwaitedBy(task as Task<unknown>, this._parentTask);
       task.addDoneCallback(this._onTaskDoneBound, {
         context: this._cbContext!,
       });
@@ -347,6 +350,7 @@ export class TaskGroup {
     while (this._tasks.size > 0) {
       if (this._onCompletedFut === null) {
         this._onCompletedFut = loop.createFuture<boolean>();
+        waitLabels.set(this._onCompletedFut, this); // for formatTaskTree
       }
       try {
         yield* this._onCompletedFut;
@@ -392,6 +396,7 @@ export class TaskGroup {
   /** @internal */
   _onTaskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
+    discardAwaitedBy(task, this._parentTask);
     const fut = this._onCompletedFut;
     if (fut !== null && this._tasks.size === 0 && !fut.done()) {
       fut.setResult(true);

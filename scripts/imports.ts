@@ -29,6 +29,7 @@ const LAYERS: string[][] = [
     "_host.ts",
     "_coro.ts",
     "_events.ts",
+    "_host_context.ts",
   ],
   // 1 argument checks; the current-context slot
   ["_validate.ts", "_context_state.ts"],
@@ -45,7 +46,7 @@ const LAYERS: string[][] = [
   // 4 futures
   ["future.ts"],
   // 5 the yield protocol; the wait queue; futures from awaitables
-  ["_yield.ts", "_parking_lot.ts", "_awaitables.ts"],
+  ["_yield.ts", "_parking_lot.ts", "_awaitables.ts", "_awaited_by.ts"],
   // 6 tasks
   ["task.ts"],
   // 7 the loop

@@ -4,10 +4,10 @@
 #  1. import every entry point on Node (ESM) and run a small Runner program;
 #  2. type-check scripts/typetest/main.ts against the installed .d.ts with the
 #     pinned tsc (nodenext), where @ts-expect-error lines must catch wrong calls;
-#  3. type-check tests/types/ the way a consumer compiles them: strict,
-#     skipLibCheck false, lib ["es2022"] and types [] (plus the DOM lib, or
-#     @types/node, for the host-type tests), moduleResolution nodenext and
-#     bundler, with the pinned TypeScript and with 5.9;
+#  3. type-check tests/types/ (and every entry point) the way a consumer
+#     compiles them: strict, skipLibCheck false, lib ["es2022"] and types []
+#     (plus the DOM lib, or @types/node, for the host-type tests),
+#     moduleResolution nodenext and bundler, the pinned TypeScript and 5.9;
 #  4. source maps: a TaskGroup failure under `node --enable-source-maps`
 #     names files inside the installed package (esm/ maps point at src/);
 #  5. the README quick start's Node form, compiled by tsc and run on Node.
@@ -151,6 +151,13 @@ check "README quick start, Node form (tsc esnext, node)" quick_start_node
 
 mkdir types
 cp "$root"/tests/types/*.ts types/
+# Every entry point's .d.ts, loaded under the consumer settings below.
+node -e '
+  const pkg = JSON.parse(require("fs").readFileSync("node_modules/@x/runner/package.json", "utf8"));
+  const subs = Object.keys(pkg.exports).map((s) => s === "." ? pkg.name : pkg.name + s.slice(1));
+  console.log(subs.map((s, i) => `import * as e${i} from "${s}";`).join("\n"));
+  console.log(`export const entryPoints = [${subs.map((_, i) => `e${i}`).join(", ")}];`);
+' >types/entry_points.ts
 # typecheck NAME COMPILER RESOLUTION LIB TYPES FILE...: a consumer's tsconfig.
 typecheck() {
   local name=$1 compiler=$2 resolution=$3 lib=$4 types=$5
@@ -175,7 +182,7 @@ for ts in "$tsc" "$tsc59"; do
   v=$(node "$ts" --version | sed 's/Version //')
   for res in nodenext bundler; do
     check "tests/types (tsc $v, $res, lib es2022, types [])" \
-      typecheck "core-$v-$res" "$ts" "$res" '["es2022"]' '[]' coroutine_types.ts
+      typecheck "core-$v-$res" "$ts" "$res" '["es2022"]' '[]' coroutine_types.ts entry_points.ts
     check "tests/types host (tsc $v, $res, lib es2022 + dom)" \
       typecheck "dom-$v-$res" "$ts" "$res" '["es2022", "dom"]' '[]' host_types.ts
     check "tests/types host (tsc $v, $res, lib es2022, @types/node)" \

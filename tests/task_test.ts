@@ -30,6 +30,7 @@ import {
   timeout,
   waitFor,
 } from "../mod.ts";
+import { mainVirtual } from "./_util.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -1072,7 +1073,7 @@ Deno.test("test_cancel_gather_1: cancelling a task that awaits gather cancels th
 
 Deno.test("sleep(ms, value) returns value; timers finish in deadline order", async () => {
   const log: string[] = [];
-  const r = await go(function* () {
+  const r = await mainVirtual(function* () {
     return yield* gather([
       (function* () {
         const v = yield* sleep(20, "slow");
@@ -1116,7 +1117,7 @@ Deno.test("sleep argument checks: NaN → RangeError, non-number → TypeError",
 // --------------------------------------------------------------- §3.6 gather
 
 Deno.test("gather: results follow argument order, not completion order", async () => {
-  const r = await go(function* () {
+  const r = await mainVirtual(function* () {
     return yield* gather([sleep(30, 1), sleep(10, 2), sleep(20, 3)]);
   });
   assert.deepEqual(r, [1, 2, 3]);
@@ -1156,7 +1157,7 @@ Deno.test("gather: with returnExceptions failures are placed in the results", as
 
 Deno.test("gather: without returnExceptions the first failure fails it at once; others keep running", async () => {
   const err = new Error("first");
-  await go(function* () {
+  await mainVirtual(function* () {
     const slow = createTask(sleep(20, "slow"));
     const g = gather([
       slow,
