@@ -10,7 +10,6 @@
 
 import type { Coroutine } from "./_coro.ts";
 import { badType, checkOptions } from "./_validate.ts";
-import { describe } from "./_describe.ts";
 import type { ReadyItem, TaskCore } from "./_events.ts";
 import { ParkingLot } from "./_parking_lot.ts";
 import { ReadyQueue } from "./_ready_queue.ts";

@@ -178,3 +178,52 @@ export function checkContextOption(fn: string, options: unknown): void {
   checkOptions(fn, options);
   optContext(fn, "options.context", (options as { context?: unknown }).context);
 }
+
+/**
+ * Checks a callback given to `callSoon` and its kin (asyncio's wording): a
+ * function, and not a generator function.
+ */
+export function checkCallback(callback: unknown, method: string): void {
+  if (typeof callback !== "function") {
+    throw new TypeError(
+      `EventLoop.${method}(): callback: a callable object was expected by ${method}(), got ${
+        describe(callback)
+      }`,
+    );
+  }
+  if (callback.constructor?.name === "GeneratorFunction") {
+    throw new TypeError(
+      `EventLoop.${method}(): callback: coroutines cannot be used with ${method}()`,
+    );
+  }
+}
+
+/** Checks `EventLoopOptions.timeSlice`: a positive number of ms. */
+export function checkTimeSlice(slice: unknown): number {
+  if (typeof slice !== "number" || !(slice > 0)) {
+    throw (typeof slice === "number" ? badValue : badType)(
+      "EventLoop",
+      "options.timeSlice",
+      "a positive number of milliseconds",
+      slice,
+    );
+  }
+  return slice;
+}
+
+/**
+ * The index `pos` stands for in a ready queue of `n` entries, as a Python
+ * list's `pop(pos)` reads it (negative counts from the end).
+ */
+export function readyIndex(fn: string, pos: unknown, n: number): number {
+  if (!Number.isInteger(pos)) checkInteger(fn, "pos", pos, -Infinity);
+  if (n === 0) throw new RangeError("pop from empty ready queue");
+  const p = pos as number;
+  const i = p < 0 ? p + n : p;
+  if (i < 0 || i >= n) {
+    throw new RangeError(
+      `ready queue index out of range: ${describe(pos)} (length ${n})`,
+    );
+  }
+  return i;
+}

@@ -34,11 +34,8 @@
  */
 
 import { type Context, copyContext } from "./context.ts";
-import { enterContext, exitContext, isEntered } from "./_context_state.ts";
 import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { type Coroutine, isCoroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
-import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import {
   Handle,
   type HandleCallback,
@@ -46,6 +43,14 @@ import {
   TimerHandle,
 } from "./_handle.ts";
 import { envFlag, macrotask, MAX_HOST_DELAY } from "./_host.ts";
+import {
+  callHandler,
+  checkExceptionContext,
+  type ExceptionContext,
+  type ExceptionHandler,
+  formatContext,
+} from "./_exceptions.ts";
+import { type AsyncGenLike, AsyncGens } from "./_asyncgens.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import {
@@ -59,47 +64,25 @@ import { Future, reportNeverRetrieved } from "./future.ts";
 import {
   checkTaskOptions,
   ensureFuture,
-  gather,
   Task,
   type TaskOptions,
 } from "./task.ts";
 import {
   badType,
-  badValue,
+  checkCallback,
   checkContextOption,
   checkCoroutine,
   checkInteger,
   checkOptions,
   checkTime,
+  checkTimeSlice,
   optBoolean,
+  readyIndex,
   registered,
 } from "./_validate.ts";
 
 export { getRunningLoop, Handle, TimerHandle };
-
-/** What the loop passes to its exception handler. */
-export interface ExceptionContext {
-  /** What went wrong, in words. */
-  message: string;
-  /** The error, if there is one. */
-  exception?: unknown;
-  /** The future involved, if any. */
-  future?: Future<unknown>;
-  /** The task involved, if any. */
-  task?: Task<unknown>;
-  /** The handle whose callback failed, if any. */
-  handle?: Handle;
-  /** Where the object involved was created (debug mode). */
-  sourceTraceback?: string;
-  /** Other keys, as asyncio's context dict may carry. */
-  [key: string]: unknown;
-}
-
-/** A loop's exception handler: `(loop, context) => void`. */
-export type ExceptionHandler = (
-  loop: EventLoop,
-  context: ExceptionContext,
-) => void;
+export type { AsyncGenLike, ExceptionContext, ExceptionHandler };
 
 /** Makes tasks for `createTask` (asyncio's task factory). */
 export type TaskFactory = (
@@ -133,26 +116,8 @@ export interface EventLoopOptions {
   shuffle?: number;
 }
 
-/** Something the loop finalizes in `shutdownAsyncgens` (async generators). */
-export interface AsyncGenLike {
-  /** Closes it: runs its cleanup. */
-  aclose(): Coroutine<void>;
-}
-
 /** Handles run between two checks of the clock for the time slice. */
 const SLICE_CHECK_EVERY = 1024;
-/**
- * Logs when the default exception handler itself failed. If even
- * `console.error` throws, there is nowhere left to report to; the loop must
- * go on all the same, so that error is dropped.
- */
-function lastResortLog(message: string, error: unknown): void {
-  try {
-    console.error(message, error);
-  } catch {
-    // nothing left to report with
-  }
-}
 
 /**
  * An event loop with asyncio's semantics.
@@ -231,14 +196,12 @@ export class EventLoop implements LoopCore {
   /** @internal */
   #runReject: ((e: unknown) => void) | null = null;
   /** @internal */
-  _asyncgens: Set<AsyncGenLike> = new Set();
+  _asyncgens: AsyncGens = new AsyncGens();
   /**
    * @internal The failures of this loop's futures and tasks that nobody
    * retrieved yet (their reports; see future.ts): reported at close.
    */
   _unretrieved: Set<NeverRetrieved> = new Set();
-  /** @internal */
-  #asyncgensShutdownCalled = false;
   /** @internal */
   #drainBound: () => void;
   /** @internal */
@@ -261,16 +224,7 @@ export class EventLoop implements LoopCore {
     checkOptions("EventLoop", options);
     optBoolean("EventLoop", "options.debug", options?.debug);
     this._debug = options?.debug ?? envFlag("X_RUNNER_DEBUG");
-    const slice = options?.timeSlice ?? 16;
-    if (typeof slice !== "number" || !(slice > 0)) {
-      throw (typeof slice === "number" ? badValue : badType)(
-        "EventLoop",
-        "options.timeSlice",
-        "a positive number of milliseconds",
-        slice,
-      );
-    }
-    this.#timeSlice = slice;
+    this.#timeSlice = checkTimeSlice(options?.timeSlice ?? 16);
     this.#shuffleRng = makeShuffleRng(options?.shuffle);
     this.#drainBound = () => {
       this.#drainScheduled = false;
@@ -328,7 +282,7 @@ export class EventLoop implements LoopCore {
    * ```
    */
   callSoon(callback: () => void, options?: CallOptions): Handle {
-    this.#checkCallback(callback, "callSoon");
+    checkCallback(callback, "callSoon");
     if (options != null) checkContextOption("EventLoop.callSoon", options);
     return this._callSoonArg(
       callback,
@@ -363,7 +317,7 @@ export class EventLoop implements LoopCore {
     options?: CallOptions,
   ): TimerHandle {
     checkTime("EventLoop.callLater", "ms", ms);
-    this.#checkCallback(callback, "callLater");
+    checkCallback(callback, "callLater");
     if (options != null) checkContextOption("EventLoop.callLater", options);
     return this._callAtArg(
       this.time() + ms,
@@ -404,7 +358,7 @@ export class EventLoop implements LoopCore {
     options?: CallOptions,
   ): TimerHandle {
     checkTime("EventLoop.callAt", "when", when);
-    this.#checkCallback(callback, "callAt");
+    checkCallback(callback, "callAt");
     if (options != null) checkContextOption("EventLoop.callAt", options);
     return this._callAtArg(
       when,
@@ -771,7 +725,7 @@ export class EventLoop implements LoopCore {
         ? Promise.resolve()
         : this.createTask(coro).toPromise();
     }
-    return this.runUntilComplete(coro ?? noAsyncgens());
+    return this.runUntilComplete(coro ?? AsyncGens.none());
   }
 
   /**
@@ -779,11 +733,7 @@ export class EventLoop implements LoopCore {
    * that closes the ones registered, or null when there are none.
    */
   _takeAsyncgens(): Coroutine<void> | null {
-    this.#asyncgensShutdownCalled = true;
-    if (this._asyncgens.size === 0) return null;
-    const gens = [...this._asyncgens];
-    this._asyncgens.clear();
-    return closeAll(this, gens);
+    return this._asyncgens.take(this);
   }
 
   /**
@@ -895,46 +845,7 @@ export class EventLoop implements LoopCore {
    * ```
    */
   callExceptionHandler(context: ExceptionContext): void {
-    checkExceptionContext("EventLoop.callExceptionHandler", context);
-    const handler = this.#exceptionHandler;
-    if (handler === null) {
-      try {
-        this.defaultExceptionHandler(context);
-      } catch (e) {
-        if (e instanceof KeyboardInterrupt) throw e;
-        lastResortLog("Exception in default exception handler", e);
-      }
-      return;
-    }
-    // As asyncio 3.12: the handler runs in the context of the task or handle
-    // involved, unless that context is entered already (reported from
-    // inside it).
-    const future = context.future;
-    const ctx = context.task?.getContext() ??
-      (future instanceof Task ? future.getContext() : undefined) ??
-      context.handle?.getContext();
-    const enter = ctx !== undefined && !isEntered(ctx);
-    const prev = enter ? enterContext(ctx) : null;
-    try {
-      handler(this, context);
-    } catch (e) {
-      if (e instanceof KeyboardInterrupt) throw e;
-      try {
-        this.defaultExceptionHandler({
-          message: "Unhandled error in exception handler",
-          exception: e,
-          context,
-        });
-      } catch (e2) {
-        if (e2 instanceof KeyboardInterrupt) throw e2;
-        lastResortLog(
-          "Exception in default exception handler while handling an unexpected error in custom exception handler",
-          e2,
-        );
-      }
-    } finally {
-      if (enter) exitContext(ctx, prev!);
-    }
+    callHandler(this, this.#exceptionHandler, context);
   }
 
   /**
@@ -959,22 +870,7 @@ export class EventLoop implements LoopCore {
    */
   defaultExceptionHandler(context: ExceptionContext): void {
     checkExceptionContext("EventLoop.defaultExceptionHandler", context);
-    const lines = [context.message || "Unhandled exception in event loop"];
-    for (const key of Object.keys(context).sort()) {
-      if (key === "message" || key === "exception") continue;
-      const value = context[key];
-      if (value === undefined) continue;
-      if (key === "sourceTraceback") {
-        lines.push(`Object created at (most recent call first):\n${value}`);
-      } else {
-        lines.push(`${key}: ${describe(value)}`);
-      }
-    }
-    const exc = context.exception;
-    if (exc !== undefined) {
-      lines.push(exc instanceof Error && exc.stack ? exc.stack : describe(exc));
-    }
-    console.error(lines.join("\n"));
+    console.error(formatContext(context));
   }
 
   /**
@@ -1018,17 +914,7 @@ export class EventLoop implements LoopCore {
    * ```
    */
   readyPop(pos = -1): Handle {
-    if (!Number.isInteger(pos)) {
-      checkInteger("EventLoop.readyPop", "pos", pos, -Infinity);
-    }
-    const n = this._ready.length;
-    if (n === 0) throw new RangeError("pop from empty ready queue");
-    const i = pos < 0 ? pos + n : pos;
-    if (!Number.isInteger(pos) || i < 0 || i >= n) {
-      throw new RangeError(
-        `ready queue index out of range: ${describe(pos)} (length ${n})`,
-      );
-    }
+    const i = readyIndex("EventLoop.readyPop", pos, this._ready.length);
     return this._ready.popAt(i)._toHandle() as Handle;
   }
 
@@ -1133,7 +1019,7 @@ export class EventLoop implements LoopCore {
    */
   callInsert(pos: number, callback: () => void, options?: CallOptions): Handle {
     this._checkClosed();
-    this.#checkCallback(callback, "callInsert");
+    checkCallback(callback, "callInsert");
     if (!Number.isInteger(pos)) {
       checkInteger("EventLoop.callInsert", "pos", pos, -Infinity);
     }
@@ -1178,9 +1064,7 @@ export class EventLoop implements LoopCore {
     for (let t = this._taskHead; t !== null; t = t._nextTask) {
       newestFirst.push(t);
     }
-    const set = new Set<Task<unknown>>();
-    for (let i = newestFirst.length - 1; i >= 0; i--) set.add(newestFirst[i]);
-    return set;
+    return new Set(newestFirst.reverse());
   }
 
   /** @internal */
@@ -1199,22 +1083,6 @@ export class EventLoop implements LoopCore {
     }
   }
 
-  /** @internal */
-  #checkCallback(callback: unknown, method: string): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `EventLoop.${method}(): callback: a callable object was expected by ${method}(), got ${
-          describe(callback)
-        }`,
-      );
-    }
-    if (callback.constructor?.name === "GeneratorFunction") {
-      throw new TypeError(
-        `EventLoop.${method}(): callback: coroutines cannot be used with ${method}()`,
-      );
-    }
-  }
-
   /** @internal callSoon without checks, with one argument. */
   _callSoonArg(
     callback: HandleCallback,
@@ -1226,15 +1094,6 @@ export class EventLoop implements LoopCore {
     if (this._debug) sourceTracebacks.set(h, captureStack());
     this._pushReady(h);
     return h;
-  }
-
-  /** @internal callLater without checks, with one argument. */
-  _callLaterArg(
-    ms: number,
-    callback: HandleCallback,
-    arg: unknown,
-  ): TimerHandle {
-    return this._callAtArg(this.time() + ms, callback, arg, copyContext());
   }
 
   /** @internal */
@@ -1485,13 +1344,6 @@ export class EventLoop implements LoopCore {
 
   /** @internal Registers an async generator for `shutdownAsyncgens`. */
   _registerAsyncgen(gen: AsyncGenLike): void {
-    if (this.#asyncgensShutdownCalled) {
-      console.warn(
-        `asynchronous generator ${
-          describe(gen)
-        } was scheduled after loop.shutdownAsyncgens() call`,
-      );
-    }
     this._asyncgens.add(gen);
   }
 
@@ -1510,38 +1362,6 @@ function checkReadyInsert(fn: string, pos: unknown, handle: unknown): void {
   }
 }
 
-function checkExceptionContext(fn: string, context: unknown): void {
-  if (context === null || typeof context !== "object") {
-    throw badType(
-      fn,
-      "context",
-      "an object ({ message, exception?, … })",
-      context,
-    );
-  }
-}
-
 function stopLoopWhenDone(fut: Future<unknown>): void {
   fut.getLoop().stop();
-}
-
-// The coroutine of shutdownAsyncgens with nothing to close (asyncio's
-// returns at once, yet running it still takes the loop's two iterations).
-function* noAsyncgens(): Coroutine<void> {}
-
-function* closeAll(loop: EventLoop, gens: AsyncGenLike[]): Coroutine<void> {
-  const results: unknown[] = yield* gather(gens.map((g) => g.aclose()), {
-    returnExceptions: true,
-  });
-  results.forEach((r, i) => {
-    if (r instanceof Error && !(r instanceof CancelledError)) {
-      loop.callExceptionHandler({
-        message: `an error occurred during closing of asynchronous generator ${
-          describe(gens[i])
-        }`,
-        exception: r,
-        asyncgen: gens[i],
-      });
-    }
-  });
 }
