@@ -57,17 +57,6 @@ export class GeneratorExit extends Error {
   }
 }
 
-// The coroutine state tables live with the yield protocol (_yield.ts).
-export {
-  coroStates,
-  coroTasks,
-  DONE,
-  NEW,
-  rememberCoroTask,
-  RUNNING,
-  SUSPENDED,
-};
-
 /** The state of `coro` as far as this package can tell. */
 export function coroStateOf(coro: object): number {
   const s = coroStates.get(coro);

@@ -7,7 +7,7 @@
 
 import type { EventLoop } from "./loop.ts";
 
-/** The fields of a Context that entering and leaving touch. */
+/** @internal The fields of a Context that entering and leaving touch. */
 export interface ContextSlot {
   _entered: boolean;
 }
@@ -69,7 +69,7 @@ export class NeverRetrieved {
 }
 
 /**
- * What futures, tasks, handles and parking lots use of their loop (asyncio's
+ * @internal What futures, tasks, handles and parking lots use of their loop (asyncio's
  * futures.py uses `get_debug()`, `call_exception_handler()` and
  * `call_soon()`): EventLoop implements it, and nothing below loop.ts calls
  * any other member of a loop.
@@ -113,7 +113,7 @@ export interface LoopCore {
 }
 
 /**
- * A task as the modules below task.ts see it (Task implements it): a ready
+ * @internal A task as the modules below task.ts see it (Task implements it): a ready
  * entry (its next step) with the state the parking lot, the yield protocol
  * and the context code read.
  */

@@ -51,14 +51,11 @@ import {
   adoptStarted,
   closeCoro,
   coroStateOf,
-  DONE,
   excName,
   GeneratorExit,
-  NEW,
-  rememberCoroTask,
   stepCoro,
-  SUSPENDED,
 } from "./_drive.ts";
+import { DONE, NEW, rememberCoroTask, SUSPENDED } from "./_yield.ts";
 import { getRunningLoop } from "./_events.ts";
 import { type Context, copyContext } from "./context.ts";
 import { CancelledError, Future, InvalidStateError } from "./future.ts";

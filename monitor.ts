@@ -45,14 +45,8 @@
 import { named } from "./_errors.ts";
 import type { Coroutine, Suspend } from "./_coro.ts";
 import { describe } from "./_describe.ts";
-import {
-  closeCoro,
-  coroStates,
-  DONE,
-  GeneratorExit,
-  NEW,
-  stepCoro,
-} from "./_drive.ts";
+import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
+import { coroStates, DONE, NEW } from "./_yield.ts";
 import { getRunningLoop, runningState } from "./_events.ts";
 import { Future } from "./future.ts";
 import { PENDING } from "./_future_bits.ts";
