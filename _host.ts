@@ -37,7 +37,7 @@ function makeMacrotask(): (fn: () => void) => void {
 export const macrotask: (fn: () => void) => void = makeMacrotask();
 
 /** The longest delay a host's `setTimeout` honours (a signed 32-bit int). */
-export const MAX_HOST_DELAY = 2 ** 31 - 1;
+export const MAX_HOST_DELAY: number = 2 ** 31 - 1;
 
 /**
  * Whether the environment variable `name` is set to a non-empty value, where
