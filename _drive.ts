@@ -5,7 +5,7 @@
 import { named } from "./_errors.ts";
 import { taskHooks } from "./_task_hooks.ts";
 import { enterContext, exitContext } from "./_context_state.ts";
-import type { Coroutine } from "./_coro.ts";
+import type { AnyCoroutine } from "./_coro.ts";
 import { runningState } from "./_running.ts";
 import type { Context } from "./context.ts";
 import { PENDING } from "./future.ts";
@@ -19,13 +19,14 @@ import type { Task } from "./task.ts";
  *
  * @example
  * ```ts
+ * import { sleep } from "@x/runner";
  * import { CoroStart, GeneratorExit } from "@x/runner/eager";
  * import assert from "node:assert/strict";
  *
  * const log: string[] = [];
  * function* body() {
  *   try {
- *     yield;
+ *     yield* sleep(0);
  *   } catch (e) {
  *     log.push(e instanceof GeneratorExit ? "closing" : "other");
  *     throw e;
@@ -101,7 +102,7 @@ export function markDone(coro: object): void {
  * inside `ctx` when given, keeping its tracked state current.
  */
 export function stepCoro<T>(
-  coro: Coroutine<T>,
+  coro: AnyCoroutine<T>,
   mode: 0 | 1,
   value: unknown,
   ctx: Context | undefined,
@@ -130,7 +131,7 @@ export function stepCoro<T>(
  * finished coroutine is simply marked done.
  */
 export function closeCoro(
-  coro: Coroutine<unknown>,
+  coro: AnyCoroutine<unknown>,
   ctx: Context | undefined,
 ): void {
   const s = coroStates.get(coro);

@@ -7,6 +7,7 @@
 // driver, the task is out of the lot before its coroutine resumes.
 
 import { FLAG_PARKED, FLAG_WOKEN } from "./_future_bits.ts";
+import type { Suspend } from "./_coro.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -21,6 +22,14 @@ export abstract class Parking {
   abstract _park(task: Task<unknown>): void;
   /** @internal Takes `task` out without waking it; whether it was here. */
   abstract _removeWaiter(task: Task<unknown>): boolean;
+}
+
+/**
+ * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
+ * the one place a lot is cast to the yield brand.
+ */
+export function park(lot: ParkingLot): Suspend {
+  return lot as unknown as Suspend;
 }
 
 /** A FIFO of parked tasks with O(1) park and wake. */

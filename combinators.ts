@@ -31,14 +31,19 @@ import { describe } from "./_describe.ts";
 import { CancelledError, TimeoutError } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
 import { Future } from "./future.ts";
-import { type Awaitable, ensureFuture, toFuture } from "./task.ts";
+import {
+  type Awaitable,
+  type AwaitedOf,
+  ensureFuture,
+  toFuture,
+} from "./task.ts";
 import { badType, checkOptions, checkTime } from "./_validate.ts";
 import type { EventLoop } from "./loop.ts";
 import type { TimerHandle } from "./_handle.ts";
 import { timeout } from "./timeouts.ts";
 
 export { ensureFuture };
-export type { Awaitable, Coroutine };
+export type { Awaitable, AwaitedOf, Coroutine };
 
 /**
  * Protects an awaitable from cancellation (asyncio's `shield`): returns a
@@ -217,7 +222,8 @@ export interface WaitOptions {
  * and never throws on timeout: what is still running is in `pending`.
  * Coroutines are refused: wrap them in tasks, so you hold what is pending.
  *
- * @typeParam T The futures' result type.
+ * @typeParam F The futures' type; futures of different result types give
+ * their union (`Task<string> | Task<number>`).
  * @param fs Futures or tasks (duplicates count once).
  * @param options `timeout` (milliseconds) and `returnWhen`.
  * @returns A coroutine to `yield*`; it returns `[done, pending]`.
@@ -243,10 +249,10 @@ export interface WaitOptions {
  * })());
  * ```
  */
-export function wait<T>(
-  fs: Iterable<Future<T>>,
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
   options?: WaitOptions,
-): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+): Coroutine<[Set<F>, Set<F>]> {
   if (
     fs instanceof Future || isCoroutine(fs) || fs === null ||
     typeof fs !== "object" ||
@@ -283,7 +289,7 @@ export function wait<T>(
       throw badType("wait", "each of fs", "a Future or a Task", f);
     }
   }
-  return waitImpl(set, ms, returnWhen);
+  return waitImpl(set, ms, returnWhen) as Coroutine<[Set<F>, Set<F>]>;
 }
 
 function* waitImpl<T>(
@@ -341,7 +347,8 @@ export interface AsCompletedOptions {
  * passed, every await not yet satisfied throws `TimeoutError` (the work
  * itself is not cancelled).
  *
- * @typeParam T The result type.
+ * @typeParam A The awaitables' type; each coroutine it yields returns
+ * their result type (the union, for inputs of different result types).
  * @param fs Futures, tasks or coroutines.
  * @param options `timeout` in milliseconds.
  * @returns An iterator of coroutines, in completion order.
@@ -364,10 +371,11 @@ export interface AsCompletedOptions {
  * assert.deepEqual(order, ["fast", "slow"]);
  * ```
  */
-export function asCompleted<T>(
-  fs: Iterable<Awaitable<T>>,
+export function asCompleted<A extends Awaitable<unknown>>(
+  fs: Iterable<A>,
   options?: AsCompletedOptions,
-): Generator<Coroutine<T>, void, unknown> {
+): Generator<Coroutine<AwaitedOf<A>>, void, unknown> {
+  type T = AwaitedOf<A>;
   if (
     fs instanceof Future || isCoroutine(fs) || fs === null ||
     typeof fs !== "object" ||
@@ -382,7 +390,7 @@ export function asCompleted<T>(
   const loop = getRunningLoop();
   const todo = new Set<Future<T>>();
   for (const aw of new Set(fs)) {
-    todo.add(toFuture(aw, loop, "asCompleted", "fs"));
+    todo.add(toFuture(aw as Awaitable<T>, loop, "asCompleted", "fs"));
   }
   const total = todo.size;
   const queue = new DoneQueue<T>(loop);

@@ -46,7 +46,7 @@
  * @module
  */
 
-import { type Coroutine, isCoroutine } from "./_coro.ts";
+import { type Coroutine, isCoroutine, type Suspend } from "./_coro.ts";
 import {
   adoptStarted,
   closeCoro,
@@ -233,10 +233,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * assert.equal(cs.pending(), true);
    * cs.close();
    * ```
@@ -253,10 +254,11 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
-   * const cs = new CoroStart((function* () { yield; })());
+   * const cs = new CoroStart((function* () { yield* sleep(0); })());
    * cs.close();
    * assert.equal(cs.continued(), true);
    * ```
@@ -273,12 +275,12 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
-   * import { InvalidStateError } from "@x/runner";
+   * import { InvalidStateError, sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new CoroStart((function* () { return 3; })()).result(), 3);
-   * const pending = new CoroStart((function* () { yield; })());
+   * const pending = new CoroStart((function* () { yield* sleep(0); })());
    * assert.throws(() => pending.result(), InvalidStateError);
    * pending.close();
    * ```
@@ -405,12 +407,13 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } catch {
    *     return "handled";
    *   }
@@ -475,13 +478,14 @@ export class CoroStart<T> {
    *
    * @example
    * ```ts
+   * import { sleep } from "@x/runner";
    * import { CoroStart } from "@x/runner/eager";
    * import assert from "node:assert/strict";
    *
    * let cleaned = false;
    * const cs = new CoroStart((function* () {
    *   try {
-   *     yield;
+   *     yield* sleep(0);
    *   } finally {
    *     cleaned = true;
    *   }
@@ -619,7 +623,9 @@ function* delegate<T>(
       let mode: 0 | 1 = 0;
       let value: unknown;
       try {
-        value = yield out;
+        // The one cast of this driver: `out` is what `coro` yielded (a
+        // Suspend, though stepCoro reports it as unknown), passed on as is.
+        value = yield out as Suspend;
       } catch (e) {
         // asynkit's coro_iter: closing us closes the inner coroutine (it
         // may clean up, but not yield) and the GeneratorExit goes on up.
@@ -1179,10 +1185,11 @@ function checkCoro(c: unknown, fn: string): void {
  *
  * @example
  * ```ts
+ * import { sleep } from "@x/runner";
  * import { CoroStart, coroState } from "@x/runner/eager";
  * import assert from "node:assert/strict";
  *
- * const c = (function* () { yield; })();
+ * const c = (function* () { yield* sleep(0); })();
  * assert.equal(coroState(c), "new");
  * const cs = new CoroStart(c);
  * assert.equal(coroState(c), "suspended");
@@ -1190,7 +1197,7 @@ function checkCoro(c: unknown, fn: string): void {
  * assert.equal(coroState(c), "done");
  * ```
  */
-export function coroState(c: Coroutine<unknown>): CoroState {
+export function coroState(c: Generator<unknown, unknown, unknown>): CoroState {
   checkCoro(c, "coroState");
   return STATE_NAMES[coroStateOf(c)];
 }
@@ -1211,7 +1218,7 @@ export function coroState(c: Coroutine<unknown>): CoroState {
  * assert.equal(coroIsNew((function* () {})()), true);
  * ```
  */
-export function coroIsNew(c: Coroutine<unknown>): boolean {
+export function coroIsNew(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsNew");
   return coroStateOf(c) === NEW;
 }
@@ -1241,7 +1248,9 @@ export function coroIsNew(c: Coroutine<unknown>): boolean {
  * }
  * ```
  */
-export function coroIsSuspended(c: Coroutine<unknown>): boolean {
+export function coroIsSuspended(
+  c: Generator<unknown, unknown, unknown>,
+): boolean {
   checkCoro(c, "coroIsSuspended");
   return coroStateOf(c) === SUSPENDED;
 }
@@ -1264,7 +1273,7 @@ export function coroIsSuspended(c: Coroutine<unknown>): boolean {
  * assert.equal(coroIsDone(c), true);
  * ```
  */
-export function coroIsDone(c: Coroutine<unknown>): boolean {
+export function coroIsDone(c: Generator<unknown, unknown, unknown>): boolean {
   checkCoro(c, "coroIsDone");
   return coroStateOf(c) === DONE;
 }

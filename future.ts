@@ -46,7 +46,7 @@ import {
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
-import type { Coroutine } from "./_coro.ts";
+import type { Coroutine, Suspend } from "./_coro.ts";
 import {
   checkFunction,
   checkLoop,
@@ -57,7 +57,7 @@ import {
 } from "./_validate.ts";
 
 export { CancelledError, InvalidStateError, KeyboardInterrupt, TimeoutError };
-export type { Coroutine };
+export type { Coroutine, Suspend };
 
 /** @internal */
 export const PENDING = 0;
@@ -585,8 +585,9 @@ export class Future<T> implements PromiseLike<T> {
    * loop.close();
    * ```
    */
-  [Symbol.iterator](): Generator<unknown, T, unknown> {
-    return new FutureIter(this) as unknown as Generator<unknown, T, unknown>;
+  [Symbol.iterator](): Coroutine<T> {
+    // FutureIter yields the future itself: the Suspend a task waits on.
+    return new FutureIter(this) as unknown as Coroutine<T>;
   }
 
   /**
@@ -616,6 +617,61 @@ export class Future<T> implements PromiseLike<T> {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.toPromise().then(onfulfilled, onrejected);
+  }
+
+  /**
+   * Like `Promise.prototype.catch`: a native promise settled as
+   * {@linkcode Future.then} settles it, with `onrejected` handling the
+   * exception (a `CancelledError` when the future was cancelled). Counts as
+   * retrieving the exception, as `then` does.
+   *
+   * @param onrejected Called with the exception.
+   * @returns A native promise.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<number>();
+   * f.setException(new RangeError("no"));
+   * const r = await f.catch((e) => (e instanceof RangeError ? -1 : 0));
+   * assert.equal(r, -1);
+   * loop.close();
+   * ```
+   */
+  catch<R = never>(
+    onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.toPromise().catch(onrejected);
+  }
+
+  /**
+   * Like `Promise.prototype.finally`: a native promise settled as
+   * {@linkcode Future.then} settles it, after `onfinally` ran (whether the
+   * future succeeded, failed or was cancelled). The returned promise keeps
+   * the outcome, so a failure must still be handled on it.
+   *
+   * @param onfinally Called once the future is done.
+   * @returns A native promise with the future's outcome.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@x/runner/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = new EventLoop();
+   * const f = loop.createFuture<string>();
+   * f.setResult("done");
+   * let ran = false;
+   * assert.equal(await f.finally(() => { ran = true; }), "done");
+   * assert.ok(ran);
+   * loop.close();
+   * ```
+   */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.toPromise().finally(onfinally);
   }
 
   /**

@@ -54,6 +54,69 @@ import {
   optSignal,
 } from "./_validate.ts";
 
+/**
+ * The part of an `AbortSignal` this package relies on: the type
+ * {@linkcode HostAbortSignal} falls back to for a consumer whose `lib` and
+ * `types` declare no `AbortSignal` (say `lib: ["es2022"]`, `types: []`).
+ * The host's real signal has all of it.
+ *
+ * @example
+ * ```ts
+ * import type { AbortSignalLike } from "@x/runner/interop";
+ * import assert from "node:assert/strict";
+ *
+ * const s: AbortSignalLike = new AbortController().signal;
+ * assert.equal(s.aborted, false);
+ * ```
+ */
+export interface AbortSignalLike {
+  /** Whether the signal was aborted. */
+  readonly aborted: boolean;
+  /** Why it was aborted (`undefined` until then). */
+  readonly reason: unknown;
+  /** Throws `reason` when aborted. */
+  throwIfAborted(): void;
+  /**
+   * Listens for the `abort` event.
+   *
+   * @param type `"abort"`.
+   * @param listener Called on abort.
+   * @param options `once`.
+   */
+  addEventListener(
+    type: "abort",
+    listener: () => void,
+    options?: { once?: boolean },
+  ): void;
+  /**
+   * Stops listening.
+   *
+   * @param type `"abort"`.
+   * @param listener The listener given to `addEventListener`.
+   */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
+ * The `AbortSignal` type of the public signatures: the host's own where the
+ * consumer's types declare one (the DOM lib, `@types/node`, Deno, Bun), so
+ * `fetch(url, { signal: abortSignal() })` type-checks; otherwise the
+ * structural {@linkcode AbortSignalLike}, so the package's types need no
+ * DOM lib.
+ *
+ * @example
+ * ```ts
+ * import type { HostAbortSignal } from "@x/runner/interop";
+ *
+ * const s: HostAbortSignal = new AbortController().signal;
+ * const native: AbortSignal = s; // the host's type, where there is one
+ * ```
+ */
+export type HostAbortSignal = typeof globalThis extends {
+  AbortSignal: { prototype: infer S };
+} ? S
+  : AbortSignalLike;
+
 // One controller per task, made on first use. A task's controller is
 // replaced once its cancellation was delivered or taken back (see below).
 const controllers = new WeakMap<Task<unknown>, AbortController>();
@@ -95,7 +158,7 @@ const controllers = new WeakMap<Task<unknown>, AbortController>();
  * })());
  * ```
  */
-export function abortSignal(): AbortSignal {
+export function abortSignal(): HostAbortSignal {
   const task = runningState.loop?._currentTask ?? null;
   if (task === null) {
     throw new Error("abortSignal() must be called from inside a task");
@@ -189,7 +252,7 @@ class AbortableFuture<T> extends Future<T> {
  * ```
  */
 export function fromAbortable<T>(
-  fn: (signal: AbortSignal) => PromiseLike<T>,
+  fn: (signal: HostAbortSignal) => PromiseLike<T>,
   options?: FromAbortableOptions,
 ): Future<T> {
   checkFunction("fromAbortable", "fn", fn);
@@ -209,6 +272,7 @@ export function fromAbortable<T>(
     fut._reject(e);
     return fut;
   }
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(p).then(
     (v) => loop._callFromHost(settle, [fut, false, v], ctx),
     (e) => loop._callFromHost(settle, [fut, true, e], ctx),
@@ -236,7 +300,7 @@ const MAX_HOST_DELAY = 2 ** 31 - 1;
 /** Options of {@linkcode delay}. */
 export interface DelayOptions {
   /** Aborting it rejects the promise with the signal's `reason`. */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
 }
 
 /**
@@ -269,14 +333,20 @@ export function delay(ms: number, options?: DelayOptions): Promise<void> {
   optSignal("delay", "options.signal", options?.signal);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  // Called from a loop's callback or task: that loop counts it as host work
+  // (a VirtualTimeLoop waits for it before jumping its clock).
+  const loop = runningState.loop;
+  if (loop !== null) loop._hostPending++;
   return new Promise<void>((resolve, reject) => {
     let id: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(id);
+      loop?._hostWorkDone();
       reject(signal!.reason);
     };
     const done = (): void => {
       signal?.removeEventListener("abort", onAbort);
+      loop?._hostWorkDone();
       resolve();
     };
     // Hosts fire a longer setTimeout at once: wait in chunks, so that

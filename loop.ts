@@ -46,6 +46,7 @@ import {
   TimerHandle,
 } from "./_handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
+import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { taskHooks } from "./_task_hooks.ts";
@@ -117,6 +118,14 @@ export interface EventLoopOptions {
    * while work is ready; 16 by default.
    */
   timeSlice?: number;
+  /**
+   * A test tool: an integer seed. When set, the loop permutes the callbacks
+   * of each iteration's batch (due timers included) with a PRNG seeded by
+   * it, to flush out code that only works in one order (as Trio does).
+   * The same seed gives the same order; unset (the default) is asyncio's
+   * FIFO order, at no cost.
+   */
+  shuffle?: number;
 }
 
 /** Something the loop finalizes in `shutdownAsyncgens` (async generators). */
@@ -289,6 +298,14 @@ export class EventLoop {
   _drainBound: () => void;
   /** @internal */
   _onHostTimerBound: () => void;
+  /**
+   * @internal Host work this loop knows of and still waits for
+   * (`fromPromise`, `fromAbortable`, `delay`): a VirtualTimeLoop does not
+   * jump its clock while it is above 0.
+   */
+  _hostPending = 0;
+  /** @internal The `shuffle` option's PRNG (`null`: FIFO). */
+  _shuffleRng: (() => number) | null;
 
   /**
    * Makes a loop; it does nothing until it runs.
@@ -309,6 +326,7 @@ export class EventLoop {
       );
     }
     this._timeSlice = slice;
+    this._shuffleRng = makeShuffleRng(options?.shuffle);
     this._drainBound = () => {
       this._drainScheduled = false;
       this._drain();
@@ -1320,8 +1338,25 @@ export class EventLoop {
     arg: unknown,
     context: Context,
   ): void {
+    this._hostWorkDone();
     if (this._closed) return;
     this._callSoonArg(callback, arg, context);
+  }
+
+  /** @internal One piece of host work counted in `_hostPending` ended. */
+  _hostWorkDone(): void {
+    this._hostPending--;
+  }
+
+  /**
+   * @internal Called by `_drain` when nothing is ready and no timer is due
+   * (`next`: the earliest deadline, if any): arms the host timer. Returns
+   * whether to go on iterating at once, which a VirtualTimeLoop does after
+   * moving its clock.
+   */
+  _idle(next: number | undefined): boolean {
+    if (next !== undefined) this._armHostTimer(next);
+    return false;
   }
 
   /** @internal The hot path: queue an entry, wake the loop if idle. */
@@ -1376,7 +1411,8 @@ export class EventLoop {
     const prev = runningState.loop;
     runningState.loop = this;
     this._onStack = true;
-    const sliceEnd = this.time() + this._timeSlice;
+    // The slice is real time (performance.now), also under a virtual clock.
+    const sliceEnd = performance.now() + this._timeSlice;
     let budget = SLICE_CHECK_EVERY;
     try {
       for (;;) {
@@ -1387,15 +1423,13 @@ export class EventLoop {
         }
         if (this._ready.length === 0) {
           const next = this._nextDeadline();
-          if (next === undefined) return;
-          if (next > this.time()) {
-            this._armHostTimer(next);
+          if ((next === undefined || next > this.time()) && !this._idle(next)) {
             return;
           }
         }
         if (budget <= 0) {
           budget = SLICE_CHECK_EVERY;
-          if (this.time() >= sliceEnd) {
+          if (performance.now() >= sliceEnd) {
             // Hand the thread back to the host, then continue.
             this._drainScheduled = true;
             macrotask(this._drainBound);
@@ -1443,14 +1477,18 @@ export class EventLoop {
       }
     }
     const n = ready.length;
+    // Test tool (EventLoopOptions.shuffle): one check per iteration.
+    if (this._shuffleRng !== null && n > 1) {
+      shuffleReady(ready, n, this._shuffleRng);
+    }
     if (this._debug) {
       for (let i = 0; i < n; i++) {
         const h = ready.shift();
         if (h instanceof Handle && h._cancelled) continue;
-        const t0 = this.time();
+        const t0 = performance.now(); // real time, also under a virtual clock
         const run = h._runEntry;
         run(h);
-        const dt = this.time() - t0;
+        const dt = performance.now() - t0;
         if (dt >= this.slowCallbackDuration) {
           console.warn(`Executing ${h} took ${dt.toFixed(3)} ms`);
         }

@@ -52,6 +52,7 @@ export {
   type FutureOptions,
   InvalidStateError,
   KeyboardInterrupt,
+  type Suspend,
   TimeoutError,
 } from "./future.ts";
 export {

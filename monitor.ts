@@ -43,7 +43,7 @@
  */
 
 import { named } from "./_errors.ts";
-import type { Coroutine } from "./_coro.ts";
+import type { Coroutine, Suspend } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import {
   closeCoro,
@@ -588,8 +588,9 @@ function step<R>(
 function* oobImpl(m: Monitor<unknown>, data: unknown): Coroutine<unknown> {
   if (m._stepping && m._state === ACTIVE && m._task === currentTaskOrNull()) {
     m._state = OOB;
-    // Only our driver (asend) sees this yield: it becomes OOBData.
-    return yield data;
+    // Only our driver (asend) sees this yield: it becomes OOBData. The one
+    // cast of `oob`: the data is not a Suspend, but never reaches a task.
+    return yield data as Suspend;
   }
   if (m._state === INACTIVE && !m._parked) {
     throw new Error("Monitor not active");
@@ -692,7 +693,9 @@ function* asend<R>(
       let value: unknown;
       abandoned = true;
       try {
-        value = yield out;
+        // The one cast of the monitor's driver: `out` is what the monitored
+        // coroutine yielded (a Suspend for its task), passed up unchanged.
+        value = yield out as Suspend;
       } catch (e) {
         if (e instanceof GeneratorExit) {
           // As asynkit's _asend: close the coroutine and pass it on up.

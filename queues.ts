@@ -43,7 +43,7 @@
 
 import { named } from "./_errors.ts";
 import { CancelledError, type Coroutine } from "./future.ts";
-import { ParkingLot } from "./_parking_lot.ts";
+import { park, ParkingLot } from "./_parking_lot.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
@@ -388,7 +388,7 @@ export class Queue<T> {
       if (this._isShutdown) throw new QueueShutDown();
       const loop = this._getLoop();
       try {
-        yield this._putters; // parks the task (see _parking_lot.ts)
+        yield park(this._putters); // parks the task (see _parking_lot.ts)
       } catch (e) {
         if (!this.full() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a get but cannot take the slot: wake the next in line.
@@ -455,7 +455,7 @@ export class Queue<T> {
       if (this._isShutdown) throw new QueueShutDown();
       const loop = this._getLoop();
       try {
-        yield this._getters; // parks the task (see _parking_lot.ts)
+        yield park(this._getters); // parks the task (see _parking_lot.ts)
       } catch (e) {
         if (!this.empty() && ParkingLot._woke(loop._currentTask)) {
           // Woken by a put but cannot take the item: wake the next in line.

@@ -633,7 +633,9 @@ export class SynchronousAbort extends Error {
 /**
  * Runs `coro` synchronously, handing each value it yields to `callback`
  * and sending back what the callback returns (a bare yield gets the resume
- * it needs when the callback returns `undefined`). An error thrown by the
+ * it needs when the callback returns `undefined`). Unlike a task, it takes
+ * a generator that yields anything (its yield type is not
+ * `Suspend`): the callback decides what each yield means. An error thrown by the
  * callback is thrown into the coroutine; a {@linkcode GeneratorExit} from
  * the callback closes the coroutine and propagates.
  *
@@ -658,7 +660,7 @@ export class SynchronousAbort extends Error {
  * ```
  */
 export function coroDrive<T>(
-  coro: Coroutine<T>,
+  coro: Generator<unknown, T, unknown>,
   callback: (yielded: unknown) => unknown,
 ): T {
   checkCoroutine("coroDrive", "coro", coro);
@@ -819,7 +821,7 @@ let lastSession = 0;
  * ```
  */
 export function driveAsync<T>(
-  coro: Coroutine<T>,
+  coro: Generator<unknown, T, unknown>,
   callback: (yielded: unknown) => unknown,
 ): T {
   if (!isCoroutine(coro)) checkCoroutine("driveAsync", "coro", coro);

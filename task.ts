@@ -39,6 +39,7 @@ import {
   type Coroutine,
   isCoroutine,
   isGeneratorFunction,
+  type Suspend,
   WAKE,
 } from "./_coro.ts";
 import { contextState, isEntered } from "./_context_state.ts";
@@ -80,7 +81,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
     typeof (x as PromiseLike<unknown>).then === "function";
 }
 
-export type { Coroutine };
+export type { Coroutine, Suspend };
 
 /** Options of {@linkcode Task} and {@linkcode createTask}. */
 export interface TaskOptions {
@@ -701,6 +702,7 @@ function stepTask(task: Task<unknown>): void {
  */
 function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
+  // A parking lot holds no outcome: the task was woken or cancelled there.
   if (!(w instanceof Future) || w._state === PENDING) return null;
   if (w._state === CANCELLED) return w._makeCancelledError();
   if (!w._failed) return null;
@@ -1220,6 +1222,7 @@ export function fromPromise<T>(
   const loop = options?.loop ?? getRunningLoop();
   const fut = loop.createFuture<T>();
   const ctx = copyContext();
+  loop._hostPending++; // ended in loop._callFromHost (see VirtualTimeLoop)
   Promise.resolve(promise).then(
     (v) => loop._callFromHost(resolveUnlessDone, [fut, v], ctx),
     (e) => loop._callFromHost(rejectUnlessDone, [fut, e], ctx),
@@ -1287,14 +1290,74 @@ class GatheringFuture<T> extends Future<T> {
  */
 export function gather<const A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
-  options?: GatherOptions,
+  options?: GatherOptions & { returnExceptions?: false },
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 /**
- * {@linkcode gather} over any iterable of awaitables (results untyped).
+ * {@linkcode gather} with `returnExceptions` (or options not known to leave
+ * it off): each result is the awaitable's result or the error it failed
+ * with, so `if (r instanceof Error)` narrows it. A cancelled child gives a
+ * `CancelledError`. A value thrown that is not an `Error` comes through as
+ * it was thrown (the type says `Error`: throw Errors).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in argument order.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, gather, run, sleep } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * function* fail(): Coroutine<number> {
+ *   throw new RangeError("no");
+ * }
+ * const [a, b] = await run((function* () {
+ *   return yield* gather([sleep(1, "ok"), fail()], { returnExceptions: true });
+ * })());
+ * assert.equal(a, "ok");
+ * assert.ok(b instanceof RangeError);
+ * const n: number = b instanceof Error ? -1 : b; // narrowed to number
+ * assert.equal(n, -1);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  awaitables: A,
+  options: GatherOptions,
+): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> | Error }>;
+/**
+ * {@linkcode gather} over any iterable of awaitables (a `Set`, a generator
+ * of tasks…): every result has the awaitables' result type.
  *
  * @param awaitables Futures, tasks or coroutines.
  * @param options `returnExceptions`.
  * @returns A future of the results, in iteration order.
+ *
+ * @example
+ * ```ts
+ * import { createTask, gather, run, sleep, type Task } from "@x/runner";
+ * import assert from "node:assert/strict";
+ *
+ * const r: number[] = await run((function* () {
+ *   const tasks = new Set<Task<number>>();
+ *   for (const ms of [3, 1, 2]) tasks.add(createTask(sleep(ms, ms)));
+ *   return yield* gather(tasks);
+ * })());
+ * assert.deepEqual(r, [3, 1, 2]);
+ * ```
+ */
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<AwaitedOf<A>[]>;
+/**
+ * {@linkcode gather} over any iterable of awaitables with `returnExceptions`
+ * (or options not known to leave it off): every result is a result or the
+ * error its awaitable failed with (a non-`Error` thrown value comes through
+ * as it was thrown).
+ *
+ * @param awaitables Futures, tasks or coroutines.
+ * @param options `returnExceptions`.
+ * @returns A future of the results or errors, in iteration order.
  *
  * @example
  * ```ts
@@ -1303,15 +1366,18 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * const delays = new Set([3, 1, 2]);
  * const r = await run((function* () {
- *   return yield* gather([...delays].map((ms) => sleep(ms, ms)));
+ *   return yield* gather(new Set([...delays].map((ms) => sleep(ms, ms))), {
+ *     returnExceptions: true,
+ *   });
  * })());
- * assert.deepEqual(r, [3, 1, 2]);
+ * const ok: number[] = r.filter((x): x is number => !(x instanceof Error));
+ * assert.deepEqual(ok, [3, 1, 2]);
  * ```
  */
-export function gather(
-  awaitables: Iterable<Awaitable<unknown>>,
-  options?: GatherOptions,
-): Future<unknown[]>;
+export function gather<A extends Awaitable<unknown>>(
+  awaitables: Iterable<A>,
+  options: GatherOptions,
+): Future<(AwaitedOf<A> | Error)[]>;
 export function gather(
   awaitables: Iterable<Awaitable<unknown>>,
   options?: GatherOptions,

@@ -42,6 +42,7 @@
 
 import { spawnSync } from "node:child_process";
 import {
+  type Coroutine,
   createTask,
   eagerTaskFactory,
   type Future,
@@ -126,11 +127,11 @@ async function timed(fn: () => Promise<void> | void): Promise<number> {
 
 // W2 switch.
 
-function* switcher(): Generator<unknown, void, unknown> {
+function* switcher(): Coroutine<void> {
   for (let j = 0; j < SWITCH_STEPS; j++) yield* sleep(0);
 }
 
-function* switchMain(): Generator<unknown, void, unknown> {
+function* switchMain(): Coroutine<void> {
   const tasks = [];
   for (let i = 0; i < SWITCH_TASKS; i++) tasks.push(createTask(switcher()));
   yield* gather(tasks);
@@ -149,17 +150,17 @@ async function nativeSwitch(): Promise<void> {
 // W1 spawn.
 
 // deno-lint-ignore require-yield
-function* leaf(i: number): Generator<unknown, number, unknown> {
+function* leaf(i: number): Coroutine<number> {
   return i;
 }
 
-function* spawnMain(n: number): Generator<unknown, void, unknown> {
+function* spawnMain(n: number): Coroutine<void> {
   const tasks = new Array(n);
   for (let i = 0; i < n; i++) tasks[i] = createTask(leaf(i));
   yield* gather(tasks);
 }
 
-function* spawnEagerMain(): Generator<unknown, void, unknown> {
+function* spawnEagerMain(): Coroutine<void> {
   getRunningLoop().setTaskFactory(eagerTaskFactory);
   yield* spawnMain(SPAWN);
 }
@@ -192,14 +193,14 @@ async function nativeSpawnSmall(): Promise<void> {
 function* pinger(
   out: Queue<number>,
   back: Queue<number>,
-): Generator<unknown, void, unknown> {
+): Coroutine<void> {
   for (let i = 0; i < HOPS / 2; i++) {
     yield* out.put(i);
     yield* back.get();
   }
 }
 
-function* pingPongMain(): Generator<unknown, void, unknown> {
+function* pingPongMain(): Coroutine<void> {
   const a = new Queue<number>(1);
   const b = new Queue<number>(1);
   yield* gather([createTask(pinger(a, b)), createTask(echo(a, b))]);
@@ -208,7 +209,7 @@ function* pingPongMain(): Generator<unknown, void, unknown> {
 function* echo(
   inq: Queue<number>,
   out: Queue<number>,
-): Generator<unknown, void, unknown> {
+): Coroutine<void> {
   for (let i = 0; i < HOPS / 2; i++) yield* out.put(yield* inq.get());
 }
 
@@ -267,7 +268,7 @@ async function nativePingPong(): Promise<void> {
 
 // W4 timers.
 
-function* timersMain(): Generator<unknown, void, unknown> {
+function* timersMain(): Coroutine<void> {
   const tasks = new Array(TIMERS);
   for (let i = 0; i < TIMERS; i++) {
     tasks[i] = createTask(sleep(i % (MAX_SLEEP + 1)));
@@ -287,7 +288,7 @@ async function nativeTimers(): Promise<void> {
 
 // Declared once, as a program would: a function expression per task would
 // also measure a new function, prototype and maps per task.
-function* waitOn(f: Future<void>): Generator<unknown, void, unknown> {
+function* waitOn(f: Future<void>): Coroutine<void> {
   yield* f;
 }
 
@@ -387,7 +388,7 @@ function floorWithRecords(): void {
   for (let i = 0; i < SPAWN; i++) recs[i] = new TaskSized(leaf(i));
   for (let i = 0; i < SPAWN; i++) {
     const r = recs[i];
-    r.c = (r.a as Generator<unknown, number, unknown>).next().value;
+    r.c = (r.a as Coroutine<number>).next().value;
     r.k = 2;
   }
 }

@@ -31,7 +31,9 @@ const root = new URL("../", import.meta.url);
 const rootPath = decodeURIComponent(root.pathname);
 const npmDir = rootPath + "npm/";
 const toolsDir = rootPath + "scripts/tools/";
-const tsc = toolsDir + "node_modules/.bin/tsc";
+// The package's own bin, not .bin/tsc: scripts/tools also holds TypeScript
+// 5.9 (the consumer type test's second compiler), whose bin has the same name.
+const tsc = toolsDir + "node_modules/typescript/bin/tsc";
 
 interface DenoJson {
   name: string;
@@ -136,6 +138,20 @@ export function rewriteDtsSpecifiers(text: string): string {
   );
 }
 
+/**
+ * Prepends `/// <reference lib="esnext.disposable" />` to a `.d.ts` that
+ * names `Disposable`, `AsyncDisposable` or `Symbol.(async)dispose`, so a
+ * consumer whose `lib` is, say, `["es2022"]` still has those types (users
+ * of `using` need them anyway).
+ */
+export function withDisposableLib(text: string): string {
+  const directive = '/// <reference lib="esnext.disposable" />\n';
+  if (text.startsWith(directive)) return text;
+  return /\b(?:Async)?Disposable\b|\bSymbol\.(?:async)?[dD]ispose\b/.test(text)
+    ? directive + text
+    : text;
+}
+
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) {
     const p = dir + "/" + e.name;
@@ -218,7 +234,7 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   for (const f of await walk(npmDir + "esm")) {
     if (!f.endsWith(".d.ts")) continue;
     const text = await Deno.readTextFile(f);
-    const fixed = rewriteDtsSpecifiers(text);
+    const fixed = withDisposableLib(rewriteDtsSpecifiers(text));
     if (fixed !== text) await Deno.writeTextFile(f, fixed);
   }
 

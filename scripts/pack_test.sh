@@ -3,11 +3,18 @@
 # `npm pack` in npm/, install the tarball into a fresh folder, then
 #  1. import every entry point on Node (ESM) and run a small Runner program;
 #  2. type-check scripts/typetest/main.ts against the installed .d.ts with the
-#     pinned tsc (nodenext), where @ts-expect-error lines must catch wrong calls.
+#     pinned tsc (nodenext), where @ts-expect-error lines must catch wrong calls;
+#  3. type-check tests/types/ the way a consumer compiles them: strict,
+#     skipLibCheck false, lib ["es2022"] and types [] (plus the DOM lib, or
+#     @types/node, for the host-type tests), moduleResolution nodenext and
+#     bundler, with the pinned TypeScript and with 5.9;
 # Prints `pack: N passed, N failed`.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tsc="$root/scripts/tools/node_modules/.bin/tsc"
+# The packages' own bins: .bin/tsc may be either of the two TypeScripts.
+tsc="$root/scripts/tools/node_modules/typescript/bin/tsc"
+tsc59="$root/scripts/tools/node_modules/typescript-5.9/bin/tsc"
+node_types="$root/scripts/tools/node_modules/@types"
 [ -f "$root/npm/package.json" ] || { echo "pack: npm/ is missing: run deno task build:npm first" >&2; exit 1; }
 [ -x "$tsc" ] || { echo "pack: $tsc is missing: npm ci --prefix scripts/tools" >&2; exit 1; }
 tmp=$(mktemp -d)
@@ -68,6 +75,40 @@ check "import on Node (ESM) and run" node check.mjs
 
 cp "$root/scripts/typetest/main.ts" "$root/scripts/typetest/tsconfig.typetest.json" .
 check "type test (tsc nodenext, @ts-expect-error)" "$tsc" -p tsconfig.typetest.json
+
+mkdir types
+cp "$root"/tests/types/*.ts types/
+# typecheck NAME COMPILER RESOLUTION LIB TYPES FILE...: a consumer's tsconfig.
+typecheck() {
+  local name=$1 compiler=$2 resolution=$3 lib=$4 types=$5
+  shift 5
+  local module=NodeNext
+  [ "$resolution" = bundler ] && module=ESNext
+  local files
+  files=$(printf '"types/%s",' "$@")
+  cat >"tsconfig.$name.json" <<JSON
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "$module", "moduleResolution": "$resolution",
+    "lib": $lib, "types": $types, "typeRoots": ["$node_types"],
+    "strict": true, "noEmit": true, "skipLibCheck": false
+  },
+  "files": [${files%,}]
+}
+JSON
+  node "$compiler" -p "tsconfig.$name.json"
+}
+for ts in "$tsc" "$tsc59"; do
+  v=$(node "$ts" --version | sed 's/Version //')
+  for res in nodenext bundler; do
+    check "tests/types (tsc $v, $res, lib es2022, types [])" \
+      typecheck "core-$v-$res" "$ts" "$res" '["es2022"]' '[]' coroutine_types.ts
+    check "tests/types host (tsc $v, $res, lib es2022 + dom)" \
+      typecheck "dom-$v-$res" "$ts" "$res" '["es2022", "dom"]' '[]' host_types.ts
+    check "tests/types host (tsc $v, $res, lib es2022, @types/node)" \
+      typecheck "node-$v-$res" "$ts" "$res" '["es2022"]' '["node"]' host_types.ts
+  done
+done
 
 echo "pack: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -12,7 +12,7 @@ import {
   run,
   sleep,
 } from "../mod.ts";
-import { ParkingLot } from "../_parking_lot.ts";
+import { park, ParkingLot } from "../_parking_lot.ts";
 import { taskIsBlocked } from "../scheduling.ts";
 import { CoroStart } from "../eager.ts";
 import { Monitor } from "../monitor.ts";
@@ -24,7 +24,7 @@ class Gate {
   *pass(log: string[], name: string): Coroutine<void> {
     while (!this.open) {
       try {
-        yield this.lot;
+        yield park(this.lot);
       } catch (e) {
         log.push(`${name}:${(e as Error).name}`);
         throw e;

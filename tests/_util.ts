@@ -3,9 +3,17 @@
 import assert from "node:assert/strict";
 import { type Coroutine, EventLoop, type Future, run, sleep } from "../mod.ts";
 
+/**
+ * The loop factory {@linkcode main} uses: `undefined` (a plain EventLoop)
+ * unless a test file parametrized over loops sets it (see timeouts_test.ts).
+ */
+export const testLoop: { factory: (() => EventLoop) | undefined } = {
+  factory: undefined,
+};
+
 /** Runs `fn()` as the main task of a fresh loop (`run`). */
 export function main<T>(fn: () => Coroutine<T>): Promise<T> {
-  return run(fn());
+  return run(fn(), { loopFactory: testLoop.factory });
 }
 
 /** Runs `body` and returns what it threw (fails if it did not throw). */

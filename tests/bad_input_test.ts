@@ -1653,6 +1653,8 @@ const NO_PROBE: Record<string, string> = {
   "Future.setException": "JS can throw any value",
   "Future.removeDoneCallback": "anything not registered is not removed (0)",
   "Future.then": "Promise rules: a non-function handler is ignored",
+  "Future.catch": "Promise rules: a non-function handler is ignored",
+  "Future.finally": "Promise rules: a non-function handler is ignored",
   "Task.setName": "any name, converted with String (Python's str(name))",
   "Task.setResult": "always an error: a Task has no setResult",
   "Task.setException": "always an error: a Task has no setException",

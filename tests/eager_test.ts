@@ -413,6 +413,7 @@ Deno.test("CoroStart: close twice, then await is an error", async () => {
 Deno.test("CoroStart: autostart false, start() once", () => {
   const log: Log = [];
   const cs = new CoroStart(
+    // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
     (function* () {
       log.push(1);
       yield;
@@ -555,6 +556,7 @@ Deno.test("CoroStartClose: throw into a done CoroStart is an error", async () =>
 });
 
 Deno.test("CoroStartClose: throw() handled returns the handler's value", () => {
+  // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
   const cs = new CoroStart((function* () {
     try {
       yield;
@@ -636,6 +638,7 @@ Deno.test("CoroStart context: close runs cleanup in the context", () => {
   const ctx = new ContextVar<string>("c2");
   const context: Context = copyContext();
   const cs = new CoroStart(
+    // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
     (function* () {
       try {
         yield;
@@ -753,6 +756,7 @@ Deno.test("coroIter: throwing in is forwarded; return() closes the inner", () =>
     }
     return "bar";
   })();
+  // @ts-expect-error yields numbers on purpose: coroIter forwards any yield
   const it = coroIter(inner);
   assert.deepEqual(it.next(), { value: 1, done: false });
   assert.deepEqual(it.throw(new RangeError()), { value: "foo", done: true });
@@ -765,6 +769,7 @@ Deno.test("coroIter: throwing in is forwarded; return() closes the inner", () =>
       throw e;
     }
   })();
+  // @ts-expect-error yields numbers on purpose: coroIter forwards any yield
   const it2 = coroIter(inner2);
   it2.next();
   it2.return(undefined);
@@ -806,6 +811,7 @@ Deno.test("coroState: CoroStart-driven coroutines", () => {
     yield;
   })();
   assert.equal(coroState(c), "new");
+  // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
   const cs = new CoroStart(c);
   assert.equal(coroState(c), "suspended");
   cs.close();

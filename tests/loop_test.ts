@@ -7,6 +7,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   type ExceptionContext,
   Future,
   gather,
@@ -18,7 +19,7 @@ import {
 import { EventLoop, getRunningLoop } from "../loop.ts";
 import { readyFind } from "../scheduling.ts";
 
-function* nothing(): Generator<unknown, void, unknown> {}
+function* nothing(): Coroutine<void> {}
 
 /** Replaces console[method] while `fn` runs; returns what was logged. */
 async function captureConsole(

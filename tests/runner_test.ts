@@ -9,6 +9,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   createTask,
   currentTask,
   EventLoop,
@@ -22,7 +23,7 @@ import {
   Task,
 } from "../mod.ts";
 
-function* nothing(): Generator<unknown, void, unknown> {}
+function* nothing(): Coroutine<void> {}
 
 /** A loop whose exception handler records every report. */
 function recordingLoop(reports: ExceptionContext[]): EventLoop {
@@ -949,7 +950,7 @@ Deno.test("Runner: an async generator failing to close is reported with message/
   const reports: ExceptionContext[] = [];
   const bad = new Error("aclose failed");
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(0);
       throw bad;
     },
@@ -977,7 +978,7 @@ Deno.test("Runner[Symbol.dispose]: reports async generators it cannot finalize",
   const reports: ExceptionContext[] = [];
   let closed = false;
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(5); // needs a host timer: dispose cannot wait for it
       closed = true;
     },
@@ -998,7 +999,7 @@ Deno.test("Runner[Symbol.dispose]: finalizes async generators whose cleanup need
   const reports: ExceptionContext[] = [];
   const log: string[] = [];
   const gen = {
-    *aclose(): Generator<unknown, void, unknown> {
+    *aclose(): Coroutine<void> {
       yield* sleep(0); // the loop's own queue: dispose can run it
       log.push("closed");
     },

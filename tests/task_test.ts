@@ -419,6 +419,7 @@ Deno.test("an awaited future's exception is thrown into the coroutine at the yie
 Deno.test("a bare yield and sleep(0) each give up exactly one iteration: a1 b1 a2 b2", async () => {
   const log: string[] = [];
   await go(function* () {
+    // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
     yield* gather([
       (function* () {
         log.push("a1");
@@ -462,6 +463,7 @@ Deno.test("sleep(0) is the fast path: no future, no timer, one reschedule", () =
 });
 
 Deno.test("yield fut (without star) throws 'yield was used instead of yield*' into the coroutine", async () => {
+  // @ts-expect-error yields a non-Suspend on purpose (the run-time yield rule)
   const r = await go(function* () {
     const f = getRunningLoop().createFuture<number>();
     let msg = "";
@@ -479,6 +481,7 @@ Deno.test("yield fut (without star) throws 'yield was used instead of yield*' in
 });
 
 Deno.test("yield of a generator object (without star) is an error thrown into the coroutine", async () => {
+  // @ts-expect-error yields a non-Suspend on purpose (the run-time yield rule)
   const msg = await go(function* () {
     try {
       yield sleep(5);
@@ -493,6 +496,7 @@ Deno.test("yield of a generator object (without star) is an error thrown into th
 Deno.test("yield 1: 'Task got bad yield: 1' is thrown in at the next step and can be caught", () => {
   const loop = new EventLoop();
   const log: string[] = [];
+  // @ts-expect-error yields a non-Suspend on purpose (the run-time yield rule)
   const t = loop.createTask((function* () {
     try {
       yield 1;
@@ -521,6 +525,7 @@ Deno.test("bad yields of other values fail an uncatching task with 'Task got bad
     [null, /^Task got bad yield: null$/],
   ];
   for (const [value, re] of values) {
+    // @ts-expect-error yields a non-Suspend on purpose (the run-time yield rule)
     const t = loop.createTask((function* () {
       yield value;
       return "not reached";
@@ -911,6 +916,7 @@ Deno.test("a cancel after the awaited future finished, before the task resumed, 
 Deno.test("test_cancel_yield: a task in a bare-yield loop is cancelled at its next step", () => {
   const loop = new EventLoop();
   let steps = 0;
+  // @ts-expect-error a bare yield on purpose (at run time: one loop turn)
   const t = loop.createTask((function* () {
     for (;;) {
       steps++;

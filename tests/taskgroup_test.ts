@@ -9,6 +9,7 @@ import {
   Context,
   ContextVar,
   copyContext,
+  type Coroutine,
   createTask,
   currentTask,
   EventLoop,
@@ -28,7 +29,7 @@ function errorTypes(e: unknown): Set<string> {
   return new Set(e.errors.map((x: unknown) => (x as Error).constructor.name));
 }
 
-function* catching<T>(coro: Generator<unknown, T, unknown>) {
+function* catching<T>(coro: Coroutine<T>) {
   try {
     yield* coro;
   } catch (e) {
@@ -555,7 +556,7 @@ Deno.test("taskgroup_24: tasks may add tasks while the group exits", async () =>
 
 Deno.test("taskgroup_25: hydras and hercules", async () => {
   let nhydras = 0;
-  function* hydra(g: TaskGroup): Generator<unknown, void, unknown> {
+  function* hydra(g: TaskGroup): Coroutine<void> {
     nhydras++;
     yield* sleep(1);
     g.createTask(hydra(g));

@@ -12,15 +12,33 @@ import {
   sleep,
   TimeoutError,
 } from "../mod.ts";
-import { catching, main } from "./_util.ts";
+import { catching, main, testLoop } from "./_util.ts";
 import { Timeout, timeout, timeoutAt } from "../timeouts.ts";
+import { VirtualTimeLoop } from "../testing.ts";
+
+// Every test runs twice: on the real loop, and on a VirtualTimeLoop (`main`
+// and `run(…, { loopFactory: testLoop.factory })` pick the loop).
+function test(name: string, fn: () => void | Promise<void>): void {
+  Deno.test(name, fn);
+  Deno.test(`${name} [VirtualTimeLoop]`, async () => {
+    testLoop.factory = () => new VirtualTimeLoop();
+    try {
+      await fn();
+    } finally {
+      testLoop.factory = undefined;
+    }
+  });
+}
 
 function busyWait(ms: number): void {
+  // On a virtual clock, time spent computing is what advance() stands for.
+  const loop = getRunningLoop();
+  if (loop instanceof VirtualTimeLoop) return loop.advance(ms);
   const end = performance.now() + ms;
   while (performance.now() < end) { /* the loop is busy */ }
 }
 
-Deno.test("timeout: basic", () =>
+test("timeout: basic", () =>
   main(function* () {
     let cm: Timeout | undefined;
     const e = yield* catching(timeout(10, function* (c) {
@@ -31,7 +49,7 @@ Deno.test("timeout: basic", () =>
     assert.ok(cm!.expired());
   }));
 
-Deno.test("timeoutAt: basic", () =>
+test("timeoutAt: basic", () =>
   main(function* () {
     const deadline = getRunningLoop().time() + 10;
     let cm: Timeout | undefined;
@@ -44,7 +62,7 @@ Deno.test("timeoutAt: basic", () =>
     assert.equal(cm!.when(), deadline);
   }));
 
-Deno.test("timeout: nested timeouts, only the outermost raises TimeoutError", () =>
+test("timeout: nested timeouts, only the outermost raises TimeoutError", () =>
   main(function* () {
     const deadline = getRunningLoop().time() + 10;
     let cancelled = false;
@@ -68,7 +86,7 @@ Deno.test("timeout: nested timeouts, only the outermost raises TimeoutError", ()
     assert.ok(cm2!.expired());
   }));
 
-Deno.test("timeout: the waiter inside is cancelled", () =>
+test("timeout: the waiter inside is cancelled", () =>
   main(function* () {
     let cancelled = false;
     const e = yield* catching(timeout(10, function* () {
@@ -83,7 +101,7 @@ Deno.test("timeout: the waiter inside is cancelled", () =>
     assert.ok(cancelled);
   }));
 
-Deno.test("timeout: not called when the body is fast enough", () =>
+test("timeout: not called when the body is fast enough", () =>
   main(function* () {
     const loop = getRunningLoop();
     const cm = yield* timeout(10_000, function* (c) {
@@ -95,7 +113,7 @@ Deno.test("timeout: not called when the body is fast enough", () =>
     assert.ok(cm.when()! > t1);
   }));
 
-Deno.test("timeout: null disables it", () =>
+test("timeout: null disables it", () =>
   main(function* () {
     const cm = yield* timeout(null, function* (c) {
       yield* sleep(10);
@@ -105,7 +123,7 @@ Deno.test("timeout: null disables it", () =>
     assert.equal(cm.when(), null);
   }));
 
-Deno.test("timeoutAt: null disables it", () =>
+test("timeoutAt: null disables it", () =>
   main(function* () {
     const cm = yield* timeoutAt(null, function* (c) {
       yield* sleep(10);
@@ -115,7 +133,7 @@ Deno.test("timeoutAt: null disables it", () =>
     assert.equal(cm.when(), null);
   }));
 
-Deno.test("timeout: zero", () =>
+test("timeout: zero", () =>
   main(function* () {
     const loop = getRunningLoop();
     const t0 = loop.time();
@@ -130,7 +148,7 @@ Deno.test("timeout: zero", () =>
     assert.ok(t0 <= cm!.when()! && cm!.when()! <= t1);
   }));
 
-Deno.test("timeout: zero, body does sleep(0)", () =>
+test("timeout: zero, body does sleep(0)", () =>
   main(function* () {
     const loop = getRunningLoop();
     const t0 = loop.time();
@@ -145,7 +163,7 @@ Deno.test("timeout: zero, body does sleep(0)", () =>
     assert.ok(t0 <= cm!.when()! && cm!.when()! <= t1);
   }));
 
-Deno.test("timeout: in the past, body does sleep(0)", () =>
+test("timeout: in the past, body does sleep(0)", () =>
   main(function* () {
     const loop = getRunningLoop();
     const t0 = loop.time();
@@ -159,7 +177,7 @@ Deno.test("timeout: in the past, body does sleep(0)", () =>
     assert.ok(cm!.when()! <= t0);
   }));
 
-Deno.test("timeout: a foreign exception passes through", () =>
+test("timeout: a foreign exception passes through", () =>
   main(function* () {
     const err = new RangeError("key");
     let cm: Timeout | undefined;
@@ -171,7 +189,7 @@ Deno.test("timeout: a foreign exception passes through", () =>
     assert.equal(cm!.expired(), false);
   }));
 
-Deno.test("timeout: a foreign exception raised while the timeout unwinds wins", () =>
+test("timeout: a foreign exception raised while the timeout unwinds wins", () =>
   main(function* () {
     function* crash(): Coroutine<void> {
       try {
@@ -188,7 +206,7 @@ Deno.test("timeout: a foreign exception raised while the timeout unwinds wins", 
     assert.equal(currentTask()!.cancelling(), 0);
   }));
 
-Deno.test("timeout: a foreign cancel is not a timeout when it did not expire", () =>
+test("timeout: a foreign cancel is not a timeout when it did not expire", () =>
   main(function* () {
     const inner = createTask((function* () {
       let cm: Timeout | undefined;
@@ -204,7 +222,7 @@ Deno.test("timeout: a foreign cancel is not a timeout when it did not expire", (
     assert.equal(yield* inner, "checked");
   }));
 
-Deno.test("timeout: the outer task is not cancelled", () =>
+test("timeout: the outer task is not cancelled", () =>
   main(function* () {
     const task = createTask((function* () {
       const e = yield* catching(timeout(1, function* () {
@@ -219,7 +237,7 @@ Deno.test("timeout: the outer task is not cancelled", () =>
     assert.equal(task.done(), true);
   }));
 
-Deno.test("timeout: nested timeouts, the outer expires while the inner runs", () =>
+test("timeout: nested timeouts, the outer expires while the inner runs", () =>
   main(function* () {
     let innerSaw: unknown;
     const e = yield* catching(timeout(2, function* () {
@@ -237,7 +255,7 @@ Deno.test("timeout: nested timeouts, the outer expires while the inner runs", ()
     assert.ok(innerSaw instanceof CancelledError);
   }));
 
-Deno.test("timeout: nested timeouts, loop busy past both deadlines", () =>
+test("timeout: nested timeouts, loop busy past both deadlines", () =>
   main(function* () {
     const e = yield* catching(timeout(100, function* () {
       try {
@@ -256,7 +274,7 @@ Deno.test("timeout: nested timeouts, loop busy past both deadlines", () =>
     assert.ok(e instanceof TimeoutError);
   }));
 
-Deno.test("timeout: reschedule from another task", () =>
+test("timeout: reschedule from another task", () =>
   main(function* () {
     const loop = getRunningLoop();
     const fut = loop.createFuture<Timeout>();
@@ -278,7 +296,7 @@ Deno.test("timeout: reschedule from another task", () =>
     assert.equal(cm.expired(), false);
   }));
 
-Deno.test("timeout: reschedule to now expires it on the next iteration", () =>
+test("timeout: reschedule to now expires it on the next iteration", () =>
   main(function* () {
     const loop = getRunningLoop();
     const e = yield* catching(timeout(10_000, function* (cm) {
@@ -288,14 +306,14 @@ Deno.test("timeout: reschedule to now expires it on the next iteration", () =>
     assert.ok(e instanceof TimeoutError);
   }));
 
-Deno.test("timeout: toString while active", () =>
+test("timeout: toString while active", () =>
   main(function* () {
     yield* timeout(10_000, function* (cm) {
       assert.match(String(cm), /^<Timeout \[active\] when=\d+(\.\d*)?>$/);
     });
   }));
 
-Deno.test("timeout: toString when expired", () =>
+test("timeout: toString when expired", () =>
   main(function* () {
     let cm: Timeout | undefined;
     const e = yield* catching(timeout(10, function* (c) {
@@ -306,7 +324,7 @@ Deno.test("timeout: toString when expired", () =>
     assert.equal(String(cm), "<Timeout [expired]>");
   }));
 
-Deno.test("timeout: toString when finished", () =>
+test("timeout: toString when finished", () =>
   main(function* () {
     const cm = yield* timeout(10_000, function* (c) {
       yield* sleep(0);
@@ -315,14 +333,14 @@ Deno.test("timeout: toString when finished", () =>
     assert.equal(String(cm), "<Timeout [finished]>");
   }));
 
-Deno.test("timeout: toString when disabled", () =>
+test("timeout: toString when disabled", () =>
   main(function* () {
     yield* timeout(null, function* (cm) {
       assert.equal(String(cm), "<Timeout [active] when=null>");
     });
   }));
 
-Deno.test("timeout: a nested timeout in finally", () =>
+test("timeout: a nested timeout in finally", () =>
   main(function* () {
     let innerSaw: unknown;
     const e = yield* catching(timeout(10, function* () {
@@ -338,7 +356,7 @@ Deno.test("timeout: a nested timeout in finally", () =>
     assert.ok(innerSaw instanceof TimeoutError);
   }));
 
-Deno.test("timeout: after a caught cancellation, in finally", () =>
+test("timeout: after a caught cancellation, in finally", () =>
   main(function* () {
     let saw: unknown;
     try {
@@ -354,7 +372,7 @@ Deno.test("timeout: after a caught cancellation, in finally", () =>
     assert.ok(saw instanceof TimeoutError);
   }));
 
-Deno.test("timeout: a new cancel inside a timeout after a caught cancellation", () =>
+test("timeout: a new cancel inside a timeout after a caught cancellation", () =>
   main(function* () {
     let saw: unknown;
     try {
@@ -371,7 +389,7 @@ Deno.test("timeout: a new cancel inside a timeout after a caught cancellation", 
     assert.ok(saw instanceof CancelledError);
   }));
 
-Deno.test("timeout: TimeoutError has the CancelledError as cause", () =>
+test("timeout: TimeoutError has the CancelledError as cause", () =>
   main(function* () {
     const e = yield* catching(timeout(0, function* () {
       yield* sleep(1000);
@@ -380,7 +398,7 @@ Deno.test("timeout: TimeoutError has the CancelledError as cause", () =>
     assert.ok(e.cause instanceof CancelledError);
   }));
 
-Deno.test("timeout: entering it again inside is refused", () =>
+test("timeout: entering it again inside is refused", () =>
   main(function* () {
     yield* timeout(10, function* (cm) {
       const e = yield* catching(cm.run(function* () {}));
@@ -388,7 +406,7 @@ Deno.test("timeout: entering it again inside is refused", () =>
     });
   }));
 
-Deno.test("timeout: entering it twice is refused", () =>
+test("timeout: entering it twice is refused", () =>
   main(function* () {
     const cm = yield* timeout(10, function* (c) {
       return c;
@@ -397,7 +415,7 @@ Deno.test("timeout: entering it twice is refused", () =>
     assert.match((e as Error).message, /has already been entered/);
   }));
 
-Deno.test("timeout: reschedule after the block finished is refused", () =>
+test("timeout: reschedule after the block finished is refused", () =>
   main(function* () {
     const cm = yield* timeout(10, function* (c) {
       return c;
@@ -408,7 +426,7 @@ Deno.test("timeout: reschedule after the block finished is refused", () =>
     );
   }));
 
-Deno.test("timeout: reschedule after it expired is refused", () =>
+test("timeout: reschedule after it expired is refused", () =>
   main(function* () {
     let cm: Timeout | undefined;
     const e = yield* catching(timeout(10, function* (c) {
@@ -419,7 +437,7 @@ Deno.test("timeout: reschedule after it expired is refused", () =>
     assert.throws(() => cm!.reschedule(20), /expired/);
   }));
 
-Deno.test("timeout: reschedule while it is expiring is refused", () =>
+test("timeout: reschedule while it is expiring is refused", () =>
   main(function* () {
     yield* timeout(10, function* (cm) {
       const e = yield* catching(sleep(10_000));
@@ -430,12 +448,12 @@ Deno.test("timeout: reschedule while it is expiring is refused", () =>
     assert.equal(currentTask()!.cancelling(), 0);
   }));
 
-Deno.test("timeout: reschedule before entering is refused", () => {
+test("timeout: reschedule before entering is refused", () => {
   const cm = new Timeout(10);
   assert.throws(() => cm.reschedule(20), /has not been entered/);
 });
 
-Deno.test("timeout: outside a task", async () => {
+test("timeout: outside a task", async () => {
   const loop = new EventLoop();
   const cm = new Timeout(loop.time() + 10);
   const f = loop.createFuture<unknown>();
@@ -453,25 +471,29 @@ Deno.test("timeout: outside a task", async () => {
   assert.throws(() => cm.reschedule(20), /has not been entered/);
 });
 
-Deno.test("timeout: the deadline counts from the start of the block", async () => {
+test("timeout: the deadline counts from the start of the block", async () => {
   const block = timeout(1000, function* (cm) {
     const loop = getRunningLoop();
     assert.ok(cm.when()! > loop.time() + 500);
     yield* sleep(1);
     return "ran";
   }); // made outside any loop: nothing is computed yet
-  assert.equal(await run(block), "ran");
+  const loopFactory = testLoop.factory;
+  assert.equal(await run(block, { loopFactory }), "ran");
   await assert.rejects(
-    run(timeout(1, function* () {
-      yield* sleep(10_000);
-    })),
+    run(
+      timeout(1, function* () {
+        yield* sleep(10_000);
+      }),
+      { loopFactory },
+    ),
     TimeoutError,
   );
 });
 
 // --- races and shapes specific to this API ---------------------------------
 
-Deno.test("timeout: returns the body's value", () =>
+test("timeout: returns the body's value", () =>
   main(function* () {
     const r = yield* timeout(1000, function* () {
       yield* sleep(1);
@@ -480,7 +502,7 @@ Deno.test("timeout: returns the body's value", () =>
     assert.equal(r, 42);
   }));
 
-Deno.test("timeout: a body that swallows the cancellation returns its value", () =>
+test("timeout: a body that swallows the cancellation returns its value", () =>
   main(function* () {
     const r = yield* timeout(1, function* () {
       try {
@@ -495,7 +517,7 @@ Deno.test("timeout: a body that swallows the cancellation returns its value", ()
     assert.equal(currentTask()!.cancelling(), 0);
   }));
 
-Deno.test("timeout: expires in the iteration the awaited future finished", () =>
+test("timeout: expires in the iteration the awaited future finished", () =>
   main(function* () {
     // The future is done, but the timeout fires before the task resumes:
     // the cancellation wins (as in asyncio) and the value is lost.
@@ -513,7 +535,7 @@ Deno.test("timeout: expires in the iteration the awaited future finished", () =>
     yield* sleep(1); // the task was not left cancelled
   }));
 
-Deno.test("timeout: expiring just after the body finished does nothing", () =>
+test("timeout: expiring just after the body finished does nothing", () =>
   main(function* () {
     const loop = getRunningLoop();
     const fut = loop.createFuture<string>();
@@ -531,7 +553,7 @@ Deno.test("timeout: expiring just after the body finished does nothing", () =>
     yield* sleep(1);
   }));
 
-Deno.test("timeout: cleanup in the body's finally may yield* after expiry", () =>
+test("timeout: cleanup in the body's finally may yield* after expiry", () =>
   main(function* () {
     const log: string[] = [];
     const e = yield* catching(timeout(1, function* () {
@@ -546,7 +568,7 @@ Deno.test("timeout: cleanup in the body's finally may yield* after expiry", () =
     assert.deepEqual(log, ["cleaned up"]);
   }));
 
-Deno.test("timeout: an external cancel at the same time as the expiry wins", () =>
+test("timeout: an external cancel at the same time as the expiry wins", () =>
   main(function* () {
     const loop = getRunningLoop();
     const task = createTask(timeout(10_000, function* (cm) {
@@ -564,7 +586,7 @@ Deno.test("timeout: an external cancel at the same time as the expiry wins", () 
     assert.equal(task.cancelled(), true);
   }));
 
-Deno.test("timeout: argument errors", () =>
+test("timeout: argument errors", () =>
   main(function* () {
     assert.throws(
       () => timeout("1" as unknown as number, function* () {}),
