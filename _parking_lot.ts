@@ -42,6 +42,8 @@ export class ParkingLot extends Parking {
   _head = 0;
   /** @internal Whether a task that parks now must still wait. */
   _blocked: () => boolean;
+  /** @internal What an iterator parking here returns from `next()`. */
+  _parkResult: IteratorResult<Suspend, never>;
 
   /**
    * Makes an empty lot.
@@ -52,6 +54,7 @@ export class ParkingLot extends Parking {
   constructor(blocked: () => boolean) {
     super();
     this._blocked = blocked;
+    this._parkResult = { value: park(this), done: false };
   }
 
   /** How many tasks are parked. */
