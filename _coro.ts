@@ -1,7 +1,5 @@
 // The coroutine protocol shared by every driver (Task, CoroStart, Monitor).
 
-declare const suspendBrand: unique symbol;
-
 /**
  * What a coroutine yields to the task that drives it: an opaque, branded
  * type that only the library's own iterators produce (`Future`, `Task`,
@@ -33,8 +31,11 @@ declare const suspendBrand: unique symbol;
  * ```
  */
 export interface Suspend {
-  /** The brand: no value outside the library has this property. */
-  readonly [suspendBrand]: true;
+  /**
+   * The brand: a type-only property, so no other value has the type (at
+   * run time the yielded value has no such property).
+   */
+  readonly "@x/runner/Suspend": true;
 }
 
 /**

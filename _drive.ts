@@ -9,6 +9,7 @@ import type { AnyCoroutine } from "./_coro.ts";
 import { runningState } from "./_running.ts";
 import type { Context } from "./context.ts";
 import { PENDING } from "./future.ts";
+import { FLAG_CORO_TASK } from "./_future_bits.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -58,8 +59,27 @@ export const DONE = 3;
 
 /** @internal coroutine → state, written by the drivers in this package. */
 export const coroStates: WeakMap<object, number> = new WeakMap();
-/** @internal coroutine → the task found driving it (cached at query time). */
+/**
+ * @internal coroutine → the pending task driving it (cached at query time,
+ * or set when a task adopts a started coroutine). Set only through
+ * {@linkcode rememberCoroTask}: the entry is dropped when the task is done,
+ * since a live coroutine would keep its task alive here (an error the
+ * coroutine threw keeps the coroutine, and that error is kept for the
+ * task's "never retrieved" report).
+ */
 export const coroTasks: WeakMap<object, Task<unknown>> = new WeakMap();
+
+/** @internal Records that `task` drives `coro` (see `coroTasks`). */
+export function rememberCoroTask(coro: object, task: Task<unknown>): void {
+  coroTasks.set(coro, task);
+  task._flags |= FLAG_CORO_TASK;
+}
+
+/** @internal `task` is done: its coroutine is done, the entry goes. */
+export function forgetCoroTask(task: Task<unknown>): void {
+  coroTasks.delete(task._coro);
+  coroStates.set(task._coro, DONE);
+}
 
 /** The state of `coro` as far as this package can tell. */
 export function coroStateOf(coro: object): number {
@@ -72,7 +92,7 @@ export function coroStateOf(coro: object): number {
       for (let t = loop._taskHead; t !== null; t = t._nextTask) {
         if (t._coro === coro) {
           task = t;
-          coroTasks.set(coro, t);
+          rememberCoroTask(coro, t);
           break;
         }
       }
@@ -163,11 +183,10 @@ export function excName(e: unknown): string {
 export function adoptStarted(task: Task<unknown>, yielded: unknown): void {
   task._started = true;
   const loop = task._loop;
-  const ready = loop._ready;
-  const n = ready.length;
   // Take back the queued first step; the task then reacts to the yield as
   // its own step would have.
-  if (n > 0 && ready.at(n - 1) === task) loop.readyPop(-1);
-  else return;
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
   taskHooks.handleYield(task, yielded);
 }

@@ -22,6 +22,8 @@ export const FLAG_STARTED = 32;
 export const FLAG_PARKED = 64;
 /** Task: the lot it last parked in woke it (it was handed the wake). */
 export const FLAG_WOKEN = 128;
+/** Task: it is in `coroTasks` (_drive.ts), to be dropped when it is done. */
+export const FLAG_CORO_TASK = 256;
 
 /** What a task's `_pendingExc` holds when there is nothing to throw in. */
 export const NO_EXC: unique symbol = Symbol("no exception");

@@ -5,6 +5,7 @@
 
 import { type Coroutine, isGeneratorFunction } from "./_coro.ts";
 import { describe } from "./_describe.ts";
+import { badType, checkFunction } from "./_validate.ts";
 import { CancelledError, named, TimeoutError } from "./_errors.ts";
 import { getRunningLoop } from "./_running.ts";
 import { CANCELLED, PENDING } from "./future.ts";
@@ -104,9 +105,10 @@ export class TimeoutInterrupt extends InterruptException {
  */
 export function taskThrow(task: Task<unknown>, exception: Error): void {
   if (!(task instanceof Task)) {
-    throw new TypeError(`taskThrow() expects a Task, got ${describe(task)}`);
+    throw badType("taskThrow", "task", "a Task", task);
   }
   if (!(exception instanceof Error)) {
+    // asynkit's message, with JS's base class.
     throw new TypeError(
       `exception must be an instance deriving from Error, got ${
         describe(exception)
@@ -220,20 +222,10 @@ export function taskTimeout<T>(
   body: () => Coroutine<T>,
 ): Coroutine<T> {
   if (ms !== null && typeof ms !== "number") {
-    throw new TypeError(
-      `taskTimeout() expects a delay in milliseconds (a number) or null, got ${
-        describe(ms)
-      }`,
-    );
+    throw badType("taskTimeout", "ms", "a delay in milliseconds or null", ms);
   }
   if (ms !== ms) throw new RangeError("Invalid delay: NaN (not a number)");
-  if (typeof body !== "function") {
-    throw new TypeError(
-      `taskTimeout() expects a body function (a function*), got ${
-        describe(body)
-      }`,
-    );
-  }
+  checkFunction("taskTimeout", "body", body);
   return timeoutBlock(ms, body);
 }
 

@@ -11,6 +11,14 @@ import type { Suspend } from "./_coro.ts";
 import type { Task } from "./task.ts";
 
 /**
+ * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
+ * the one place a lot is cast to the yield brand.
+ */
+export function park(lot: Parking): Suspend {
+  return lot as unknown as Suspend;
+}
+
+/**
  * What a parked task waits on (its `_futWaiter`): a lot, or the timer
  * entry of a `sleep()`. A task's step parks the task on what its coroutine
  * yielded; a cancel takes it out and throws at the yield.
@@ -22,14 +30,6 @@ export abstract class Parking {
   abstract _park(task: Task<unknown>): void;
   /** @internal Takes `task` out without waking it; whether it was here. */
   abstract _removeWaiter(task: Task<unknown>): boolean;
-}
-
-/**
- * What a coroutine yields to park its task on `lot` (`yield park(lot)`):
- * the one place a lot is cast to the yield brand.
- */
-export function park(lot: ParkingLot): Suspend {
-  return lot as unknown as Suspend;
 }
 
 /** A FIFO of parked tasks with O(1) park and wake. */

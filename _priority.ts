@@ -8,7 +8,7 @@
 // shift, at, set, toArray, setAll, clear) and so needs no change in loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
-import { describe } from "./_describe.ts";
+import { badType, checkOptions } from "./_validate.ts";
 import type { ReadyItem } from "./_handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import type { Context } from "./context.ts";
@@ -16,7 +16,8 @@ import type { Future } from "./future.ts";
 import { Condition, Lock, type LockGuard } from "./locks.ts";
 import { EventLoop, type EventLoopOptions } from "./loop.ts";
 import { taskIsRunnable } from "./scheduling.ts";
-import { currentTask, Task } from "./task.ts";
+import { Task } from "./task.ts";
+import { runningTask } from "./_context_state.ts";
 
 /**
  * Standard priority values (asynkit's `Priority`): lower runs first.
@@ -194,6 +195,16 @@ export class PosPriorityQueue<T> {
   rescheduleAll(): void {
     const es = this._entries.slice(this._head);
     for (const e of es) if (e.cls !== 0) e.base = this._getPriority(e.item);
+    this._entries = es;
+    this._head = 0;
+    this._resort();
+  }
+
+  /** Sorts again after priorities changed in place. */
+  _resort(): void {
+    const es = this._head === 0
+      ? this._entries
+      : this._entries.slice(this._head);
     this._entries = es.sort((a, b) => (before(a, b) ? -1 : 1));
     this._head = 0;
   }
@@ -246,7 +257,7 @@ export class PosPriorityQueue<T> {
         }
       }
     }
-    if (boosted > 0) this.rescheduleAll();
+    if (boosted > 0) this._resort();
   }
 
   _counted(inserted: boolean): void {
@@ -403,9 +414,7 @@ export class PriorityEventLoop extends EventLoop {
    */
   taskReschedule(task: Task<unknown>): void {
     if (!(task instanceof Task)) {
-      throw new TypeError(
-        `taskReschedule() expects a Task, got ${describe(task)}`,
-      );
+      throw badType("PriorityEventLoop.taskReschedule", "task", "a Task", task);
     }
     (this._ready as PriorityReadyQueue)._pq.reschedule(
       (item) => item._stepOf() === task,
@@ -464,13 +473,10 @@ export class PriorityTask<T> extends Task<T> implements PriorityObject {
    * @param options `priority`, `name`, `context`, `loop`.
    */
   constructor(coro: Coroutine<T>, options?: PriorityTaskOptions) {
+    checkOptions("PriorityTask", options);
     const priority = options?.priority ?? 0;
     if (typeof priority !== "number" || priority !== priority) {
-      throw new TypeError(
-        `PriorityTask(): options.priority must be a number, got ${
-          describe(priority)
-        }`,
-      );
+      throw badType("PriorityTask", "options.priority", "a number", priority);
     }
     super(coro, {
       name: options?.name,
@@ -591,7 +597,7 @@ export class PriorityLock extends Lock implements PriorityObject {
    * @returns A guard that releases it.
    */
   override *acquire(): Coroutine<LockGuard> {
-    const task = currentTask();
+    const task = runningTask();
     const guard = yield* super.acquire();
     this._owner = task;
     if (task instanceof PriorityTask) task._holding.add(this);
@@ -610,7 +616,7 @@ export class PriorityLock extends Lock implements PriorityObject {
 
   /** @internal Queues a waiter by priority and lends it to the owner. */
   override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    const task = currentTask();
+    const task = runningTask();
     if (task !== null) this._tasks.set(fut, task);
     insertByPriority(list, this._pris, fut, priorityOf(task));
     if (task instanceof PriorityTask) task._waitingOn = this;
@@ -711,7 +717,7 @@ export class PriorityCondition extends Condition {
 
   /** @internal Queues a waiter by the waiting task's priority. */
   override _enqueue(list: Future<boolean>[], fut: Future<boolean>): void {
-    insertByPriority(list, this._pris, fut, priorityOf(currentTask()));
+    insertByPriority(list, this._pris, fut, priorityOf(runningTask()));
   }
 
   /** @internal */

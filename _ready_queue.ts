@@ -43,6 +43,15 @@ export class ReadyQueue {
     return this._buf[(this._head + i) & this._mask] as ReadyItem;
   }
 
+  /**
+   * The position of `h`, searching from the end (where a new entry is), or
+   * -1. (A priority queue may have placed a new entry before older ones.)
+   */
+  lastIndexOf(h: ReadyItem): number {
+    for (let i = this.length - 1; i >= 0; i--) if (this.at(i) === h) return i;
+    return -1;
+  }
+
   /** Replaces the entry at `i`. */
   set(i: number, h: ReadyItem): void {
     this._buf[(this._head + i) & this._mask] = h;

@@ -32,7 +32,7 @@ export function makeShuffleRng(seed: unknown): (() => number) | null {
   if (seed === undefined) return null;
   if (typeof seed !== "number" || !Number.isInteger(seed)) {
     throw new TypeError(
-      `EventLoop: options.shuffle must be an integer seed, got ${
+      `EventLoop(): options.shuffle must be an integer seed, got ${
         describe(seed)
       }`,
     );

@@ -41,6 +41,8 @@ import { badType, checkOptions, checkTime } from "./_validate.ts";
 import type { EventLoop } from "./loop.ts";
 import type { TimerHandle } from "./_handle.ts";
 import { timeout } from "./timeouts.ts";
+import { runningTask } from "./_context_state.ts";
+import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 
 export { ensureFuture };
 export type { Awaitable, AwaitedOf, Coroutine };
@@ -81,7 +83,11 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   if (inner.done()) return inner;
   const loop = inner._loop;
   const outer = loop.createFuture<T>();
+  // graph.ts: the inner future is awaited by the calling task (3.14).
+  const caller = runningTask();
+  addAwaitedBy(inner, caller);
   const onInnerDone = (f: Future<T>): void => {
+    discardAwaitedBy(inner, caller);
     if (outer.cancelled()) {
       // Nobody will read it: mark the error seen, as asyncio does.
       if (!f.cancelled()) f.exception();
@@ -95,6 +101,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
     else outer._resolve(f.result());
   };
   const onOuterDone = (): void => {
+    discardAwaitedBy(inner, caller);
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
   inner.addDoneCallback(onInnerDone);
@@ -184,10 +191,13 @@ function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
     if (!waiter.done()) waiter.setResult(undefined);
   };
   fut.addDoneCallback(release);
+  const caller = runningTask();
+  addAwaitedBy(fut, caller); // graph.ts
   try {
     fut.cancel();
     yield* waiter;
   } finally {
+    discardAwaitedBy(fut, caller);
     fut.removeDoneCallback(release);
   }
 }
@@ -317,11 +327,17 @@ function* waitImpl<T>(
     }
   };
   for (const f of fs) f.addDoneCallback(onCompletion);
+  // graph.ts: the caller waits on every future of the set.
+  const caller = runningTask();
+  for (const f of fs) addAwaitedBy(f, caller);
   try {
     yield* waiter;
   } finally {
     handle?.cancel();
-    for (const f of fs) f.removeDoneCallback(onCompletion);
+    for (const f of fs) {
+      f.removeDoneCallback(onCompletion);
+      discardAwaitedBy(f, caller);
+    }
   }
   const done = new Set<Future<T>>();
   const pending = new Set<Future<T>>();
@@ -411,18 +427,31 @@ export function asCompleted<A extends Awaitable<unknown>>(
       todo.clear();
     });
   }
-  return iterateCompleted(queue, total);
+  return iterateCompleted(queue, total, todo);
 }
 
 function* iterateCompleted<T>(
   queue: DoneQueue<T>,
   total: number,
+  todo: Set<Future<T>>,
 ): Generator<Coroutine<T>, void, unknown> {
-  for (let i = 0; i < total; i++) yield waitForOne(queue);
+  for (let i = 0; i < total; i++) yield waitForOne(queue, todo);
 }
 
-function* waitForOne<T>(queue: DoneQueue<T>): Coroutine<T> {
-  const f = yield* queue.get();
+function* waitForOne<T>(
+  queue: DoneQueue<T>,
+  todo: Set<Future<T>>,
+): Coroutine<T> {
+  // graph.ts: while it waits, the caller waits on every future not done.
+  const caller = runningTask();
+  const watched = caller === null ? [] : [...todo];
+  for (const w of watched) addAwaitedBy(w, caller);
+  let f: Future<T> | null;
+  try {
+    f = yield* queue.get();
+  } finally {
+    for (const w of watched) discardAwaitedBy(w, caller);
+  }
   if (f === null) throw new TimeoutError("asCompleted() timed out");
   return f.result();
 }

@@ -30,6 +30,7 @@ import {
 } from "./_context_state.ts";
 import type { Task } from "./task.ts";
 import { describe } from "./_describe.ts";
+import { hostContext } from "./_host_context.ts";
 import {
   checkFunction,
   checkInstance,
@@ -340,7 +341,21 @@ function current(): Context {
   const c = contextState.current;
   if (c !== null) return c as Context;
   const t = runningTask();
-  return t === null ? contextState.root as Context : taskContextOf(t);
+  return t === null ? outsideTasks() : taskContextOf(t);
+}
+
+/**
+ * The context outside any task and explicit context: the one a native
+ * function started by `fromAbortable` runs in (see _host_context.ts), else
+ * the root. `hostContext.store` stays `null` until that is used.
+ */
+function outsideTasks(): Context {
+  const als = hostContext.store;
+  if (als !== null) {
+    const s = als.getStore();
+    if (s !== undefined) return s as Context;
+  }
+  return contextState.root as Context;
 }
 
 /** The current context's map, for reads (makes nothing). */
@@ -348,7 +363,7 @@ function currentMap(): ContextMap {
   const c = contextState.current;
   if (c !== null) return (c as Context)._map;
   const t = runningTask();
-  if (t === null) return (contextState.root as Context)._map;
+  if (t === null) return outsideTasks()._map;
   const x = t._context;
   return x instanceof Context ? x._map : x;
 }
@@ -359,7 +374,7 @@ function currentMap(): ContextMap {
  */
 export function contextSnapshot(): ContextMap {
   const c = contextState.current ?? runningTask()?._context ??
-    contextState.root;
+    outsideTasks();
   if (!(c instanceof Context)) return c as ContextMap;
   c._shared = true;
   return c._map;

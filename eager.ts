@@ -51,11 +51,11 @@ import {
   adoptStarted,
   closeCoro,
   coroStateOf,
-  coroTasks,
   DONE,
   excName,
   GeneratorExit,
   NEW,
+  rememberCoroTask,
   stepCoro,
   SUSPENDED,
 } from "./_drive.ts";
@@ -831,7 +831,7 @@ function adoptCoroStart<T>(
   const ctx = cs.context ?? copyContext();
   const yielded = cs._take();
   const task = new Task(cs.coro, { context: ctx, name }, loop);
-  coroTasks.set(cs.coro, task as Task<unknown>);
+  rememberCoroTask(cs.coro, task as Task<unknown>);
   adoptStarted(task as Task<unknown>, yielded);
   return task;
 }

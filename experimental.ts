@@ -12,6 +12,15 @@
  * already handles `CancelledError` subclasses when it re-acquires its lock
  * (what asynkit's class fixes in Python before 3.13).
  *
+ * Priority scheduling: a {@linkcode PriorityTask} has a priority (lower
+ * runs first, {@linkcode Priority}); {@linkcode PriorityLock} and
+ * {@linkcode PriorityCondition} serve waiters by it and lend a waiter's
+ * priority to the lock's holder (priority inheritance); a
+ * {@linkcode PriorityEventLoop} orders its ready queue by it (`new
+ * Runner({ loopFactory: () => new PriorityEventLoop() })`). Its ready queue
+ * replaces the loop's own, so a process that runs both kinds of loop gives
+ * the loop's hot path two queue shapes to handle.
+ *
  * @example A timeout that interrupts the task where it waits
  * ```ts
  * import { run, sleep, TimeoutError } from "@x/runner";
@@ -42,7 +51,6 @@ export {
   TimeoutInterrupt,
 } from "./_interrupt.ts";
 export {
-  PosPriorityQueue,
   Priority,
   PriorityCondition,
   PriorityEventLoop,

@@ -35,7 +35,7 @@ import {
   KeyboardInterrupt,
   TimeoutError,
 } from "./_errors.ts";
-import { getRunningLoop } from "./_running.ts";
+import { getRunningLoop, runningState } from "./_running.ts";
 import {
   FLAG_BLOCKING,
   FLAG_FAILED,
@@ -200,8 +200,10 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {Error} `no running event loop` when no loop is given or running.
    */
   constructor(options?: FutureOptions, loop?: EventLoop) {
-    if (loop !== undefined) checkLoop("Future", "loop", loop);
-    else if (options != null) checkFutureOptions("Future", options);
+    // The running loop (the common case) needs no instanceof check.
+    if (loop !== undefined) {
+      if (loop !== runningState.loop) checkLoop("Future", "loop", loop);
+    } else if (options != null) checkFutureOptions("Future", options);
     this._loop = loop ?? options?.loop ?? getRunningLoop();
     this._state = PENDING;
     this._result = undefined;
@@ -677,7 +679,9 @@ export class Future<T> implements PromiseLike<T> {
   /**
    * The native promise behind `then` (one per future).
    *
-   * @returns A promise settled with the future's outcome.
+   * @returns A promise settled with the future's outcome; asked for while
+   * the future is pending and its loop is closed (nothing can complete it
+   * any more), it rejects with `Event loop is closed`.
    *
    * @example
    * ```ts
@@ -761,12 +765,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** @internal The CancelledError to throw for a cancelled future. */
   _makeCancelledError(): CancelledError {
-    const saved = this._cancelledExc;
-    if (saved !== null) {
-      this._cancelledExc = null;
-      return saved;
-    }
-    return new CancelledError(this._cancelMessage);
+    return cancelledErrorOf(this);
   }
 
   /** @internal Finishes with a result, no state check. */
@@ -899,6 +898,22 @@ export class Future<T> implements PromiseLike<T> {
       }
     }
   }
+}
+
+/**
+ * @internal The CancelledError to throw for a cancelled future (or to throw
+ * into a task being cancelled). A plain function: an error made inside a
+ * method keeps the method's receiver alive in its captured frames (see
+ * ReadyItem._runEntry), and a task step must not make one that keeps its
+ * task.
+ */
+export function cancelledErrorOf(f: Future<unknown>): CancelledError {
+  const saved = f._cancelledExc;
+  if (saved !== null) {
+    f._cancelledExc = null;
+    return saved;
+  }
+  return new CancelledError(f._cancelMessage);
 }
 
 /** @internal Runs the lone done callback queued by `_scheduleLone`. */

@@ -43,6 +43,7 @@
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_running.ts";
 import { copyContext } from "./context.ts";
+import { hostContextStore } from "./_host_context.ts";
 import { Future, PENDING } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
@@ -222,6 +223,13 @@ class AbortableFuture<T> extends Future<T> {
  * The signal's `reason` is a `CancelledError` with the cancel message. `fn`
  * runs at once; if it throws, the future fails with that error.
  *
+ * Context through native `await`: where the host has `AsyncLocalStorage`
+ * (see {@linkcode nativeContextAvailable}), `fn` runs in a copy of the
+ * caller's context, so `ContextVar.get()` inside it, before and after its
+ * `await`s, sees the task's values; its writes stay private to that call,
+ * as in a child task. (In browsers only the part before the first `await`
+ * sees them: the continuation runs outside any task.)
+ *
  * @typeParam T The result type.
  * @param fn Starts the work, given the signal.
  * @param options `loop`: the loop of the future.
@@ -267,7 +275,16 @@ export function fromAbortable<T>(
   const ctx = copyContext();
   let p: PromiseLike<T>;
   try {
-    p = fn(controller.signal);
+    const store = hostContextStore();
+    if (store === null) {
+      p = fn(controller.signal);
+    } else {
+      // Context through native await: `fn` runs in a copy of the caller's
+      // context, entered for its synchronous part and held by the host's
+      // AsyncLocalStorage for its continuations.
+      const own = copyContext();
+      p = own.run(() => store.run(own, () => fn(controller.signal)));
+    }
   } catch (e) {
     fut._reject(e);
     return fut;
@@ -278,6 +295,27 @@ export function fromAbortable<T>(
     (e) => loop._callFromHost(settle, [fut, true, e], ctx),
   );
   return fut;
+}
+
+/**
+ * Whether context variables reach native async functions started by
+ * {@linkcode fromAbortable} across their `await`s: `true` where the host
+ * has `AsyncLocalStorage` (Node >= 20.16, Deno, Bun; looked up through
+ * `process.getBuiltinModule`), `false` in browsers, which have no way to
+ * carry a value into the continuation of a native `await`.
+ *
+ * @returns Whether it is available here.
+ *
+ * @example
+ * ```ts
+ * import { nativeContextAvailable } from "@x/runner/interop";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(typeof nativeContextAvailable(), "boolean");
+ * ```
+ */
+export function nativeContextAvailable(): boolean {
+  return hostContextStore() !== null;
 }
 
 function runningLoopOrThrow(): EventLoop {

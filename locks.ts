@@ -45,6 +45,7 @@ import {
   type Future,
 } from "./future.ts";
 import { getRunningLoop } from "./_running.ts";
+import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, badValue, checkFunction, checkInteger } from "./_validate.ts";
 
@@ -251,6 +252,7 @@ export class Event {
     if (this._value) return true;
     const fut = boundLoop(this).createFuture<boolean>();
     this._waiters.push(fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       yield* fut;
       return true;
@@ -359,6 +361,7 @@ export class Lock {
     const list = waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
     this._enqueue(list, fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       try {
         yield* fut;
@@ -596,6 +599,7 @@ export class Condition {
       let failure: unknown = NONE;
       const fut = loop.createFuture<boolean>();
       this._enqueue(this._waiters, fut);
+      waitLabels.set(fut, this); // for formatTaskTree
       try {
         yield* fut;
       } catch (e) {
@@ -870,6 +874,7 @@ export class Semaphore {
     const list = this._waiters ?? (this._waiters = []);
     const fut = boundLoop(this).createFuture<boolean>();
     list.push(fut);
+    waitLabels.set(fut, this); // for formatTaskTree
     try {
       try {
         yield* fut;

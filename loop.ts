@@ -605,7 +605,8 @@ export class EventLoop {
    * you get the value it settles with, not the thenable.
    *
    * @param future A Future, a Task or a coroutine.
-   * @returns Its result.
+   * @returns Its result. A result that is itself a pending Future of this
+   * loop is adopted by promise rules: the loop runs on until it is done.
    * @throws {Error} `Event loop is closed`, `This event loop is already
    * running`, `Event loop stopped before Future completed.`.
    * @throws {TypeError} For anything that cannot be awaited.

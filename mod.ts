@@ -105,10 +105,12 @@ export {
 } from "./combinators.ts";
 export {
   abortSignal,
+  type AbortSignalLike,
   delay,
   type DelayOptions,
   fromAbortable,
   type FromAbortableOptions,
+  type HostAbortSignal,
 } from "./interop.ts";
 export {
   eagerTaskGroup,

@@ -48,6 +48,7 @@ import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import { describe } from "./_describe.ts";
+import { waitLabels } from "./_awaited_by.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   checkOptions,
@@ -230,6 +231,9 @@ export class Queue<T> {
   constructor(maxsize?: number | QueueOptions) {
     this._maxsize = readMaxsize(new.target.name, maxsize);
     this._finished.set();
+    // formatTaskTree names the queue a parked task waits on.
+    waitLabels.set(this._getters, this);
+    waitLabels.set(this._putters, this);
   }
 
   // Storage hooks, overridden by PriorityQueue and LifoQueue.

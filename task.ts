@@ -42,12 +42,15 @@ import {
   type Suspend,
   WAKE,
 } from "./_coro.ts";
-import { contextState, isEntered } from "./_context_state.ts";
+import { contextState, isEntered, runningTask } from "./_context_state.ts";
+import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
+import { forgetCoroTask } from "./_drive.ts";
 import {
   FLAG_BARE,
+  FLAG_CORO_TASK,
   FLAG_MUST_CANCEL,
   FLAG_PARKED,
   FLAG_STARTED,
@@ -58,6 +61,7 @@ import { taskHooks } from "./_task_hooks.ts";
 import { getRunningLoop, runningState } from "./_running.ts";
 import {
   CANCELLED,
+  cancelledErrorOf,
   FINISHED,
   Future,
   PENDING,
@@ -194,7 +198,9 @@ export class Task<T> extends Future<T> {
   ) {
     if (!isCoroutine(coro)) checkCoroutine("Task", "coro", coro);
     if (options != null) checkTaskOptions("Task", options, true);
-    if (loop !== undefined) checkLoop("Task", "loop", loop);
+    if (loop !== undefined && loop !== runningState.loop) {
+      checkLoop("Task", "loop", loop);
+    }
     super(options, loop);
     loop = this._loop;
     loop._checkClosed();
@@ -396,7 +402,9 @@ export class Task<T> extends Future<T> {
       // Parked: leave the lot and take the CancelledError at the next step.
       if (waiter._removeWaiter(this as Task<unknown>)) {
         // As a cancelled future's wake-up does: this first message wins.
-        this._pendingExc = new CancelledError(msg);
+        // The error itself is made by the step: one made here would keep
+        // this task alive in its captured frames (see ReadyItem._runEntry).
+        this._pendingExc = new PendingCancel(msg);
         this._loop._pushReady(this);
       }
     } else if (waiter !== null && waiter.cancel(msg)) return true;
@@ -522,6 +530,7 @@ export class Task<T> extends Future<T> {
 
   /** @internal */
   override _onDone(): void {
+    if ((this._flags & FLAG_CORO_TASK) !== 0) forgetCoroTask(this);
     const prev = this._prevTask;
     const next = this._nextTask;
     if (prev !== null) prev._nextTask = next;
@@ -555,19 +564,20 @@ let deferEagerStep = false;
 let deferredEager: Task<unknown> | null = null;
 
 /**
- * Starts eagerly a task whose first step is still the last entry of the
- * ready queue (one a task factory made for `createTask(coro, { eagerStart:
+ * Starts eagerly a task whose first step is still queued (one a task
+ * factory made for `createTask(coro, { eagerStart:
  * true })`), under the constructor's conditions.
  */
 function eagerStartQueued(task: Task<unknown>): void {
   const loop = task._loop;
-  const n = loop._ready.length;
   if (
-    task._state !== PENDING || task._started || !loop._onStack || n === 0 ||
-    loop._ready.at(n - 1) !== task ||
+    task._state !== PENDING || task._started || !loop._onStack ||
     (task._context instanceof Context && isEntered(task._context))
   ) return;
-  loop.readyPop(-1);
+  // Searched from the end: a priority queue may have put it before others.
+  const i = loop._ready.lastIndexOf(task);
+  if (i < 0) return;
+  loop.readyPop(i);
   eagerStep(task);
 }
 
@@ -628,6 +638,14 @@ function runTaskEntry(task: Task<unknown>): void {
 }
 (Task.prototype as { _runEntry: RunEntry })._runEntry = runTaskEntry;
 
+/** A cancellation to throw in at the next step, as its message. */
+class PendingCancel {
+  message: string | undefined;
+  constructor(message: string | undefined) {
+    this.message = message;
+  }
+}
+
 /** One step of a task: the loop calls this through the task's handle. */
 function stepTask(task: Task<unknown>): void {
   if (task._state !== PENDING) {
@@ -638,11 +656,14 @@ function stepTask(task: Task<unknown>): void {
   if (extra !== null) {
     exc = extra.pendingExc;
     extra.pendingExc = NO_EXC;
+    if (exc !== NO_EXC && exc instanceof PendingCancel) {
+      exc = new CancelledError(exc.message);
+    }
   }
   if ((task._flags & FLAG_MUST_CANCEL) !== 0) {
     if (!(exc instanceof CancelledError)) {
       const fromWaiter = exc === NO_EXC ? wakeupCancelledError(task) : null;
-      exc = fromWaiter ?? task._makeCancelledError();
+      exc = fromWaiter ?? cancelledErrorOf(task);
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
@@ -704,7 +725,7 @@ function wakeupCancelledError(task: Task<unknown>): CancelledError | null {
   const w = task._futWaiter;
   // A parking lot holds no outcome: the task was woken or cancelled there.
   if (!(w instanceof Future) || w._state === PENDING) return null;
-  if (w._state === CANCELLED) return w._makeCancelledError();
+  if (w._state === CANCELLED) return cancelledErrorOf(w);
   if (!w._failed) return null;
   w._retrieved();
   const e = w._exception;
@@ -1412,6 +1433,8 @@ export function gather(
   // first steps); the outer future is made last.
   let outer: GatheringFuture<unknown[]> | null = null;
   let finished = 0;
+  // graph.ts: the children are awaited by the calling task (as in 3.14).
+  const caller = runningTask();
   const ctx = contextState.internal as Context;
   const total = args.length;
   const children: Future<unknown>[] = new Array(total);
@@ -1433,17 +1456,19 @@ export function gather(
     loop ??= fut._loop;
     children[i] = fut;
     fut._addCallback(onChildDone, ctx);
+    addAwaitedBy(fut, caller);
   }
   outer = new GatheringFuture<unknown[]>(children, loop!);
   function onChildDone(fut: Future<unknown>): void {
     finished++;
+    discardAwaitedBy(fut, caller);
     if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;
     }
     if (!returnExceptions) {
       if (fut._state !== FINISHED) {
-        outer._reject(fut._makeCancelledError());
+        outer._reject(cancelledErrorOf(fut));
         return;
       }
       if (fut._failed) {
@@ -1469,7 +1494,7 @@ export function gather(
         // cancelled (a deliberate difference, see README).
         outer._reject(
           fut._state === CANCELLED
-            ? fut._makeCancelledError()
+            ? cancelledErrorOf(fut)
             : new CancelledError(outer._cancelRequestMsg),
         );
       } else {

@@ -51,6 +51,7 @@ import { taskHooks } from "./_task_hooks.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
+import { addAwaitedBy, discardAwaitedBy, waitLabels } from "./_awaited_by.ts";
 
 export type { Coroutine };
 
@@ -200,12 +201,13 @@ export class TaskGroup {
       throw new Error(`TaskGroup ${this} has already been entered`);
     }
     const loop = getRunningLoop();
-    const parent = loop._currentTask;
-    if (parent === null) {
+    // No local for the parent task: an error thrown through this generator
+    // keeps its registers alive in its captured frames (see _exit).
+    this._parentTask = loop._currentTask;
+    if (this._parentTask === null) {
       throw new Error(`TaskGroup ${this} cannot determine the parent task`);
     }
     this._loop = loop;
-    this._parentTask = parent;
     this._cbContext = copyContext();
     this._entered = true;
     let result: T;
@@ -288,6 +290,8 @@ export class TaskGroup {
       this._onTaskDone(task as Task<unknown>);
     } else {
       this._tasks.add(task as Task<unknown>);
+      // graph.ts: the children are awaited by the parent task (as in 3.14).
+      addAwaitedBy(task as Task<unknown>, this._parentTask);
       task.addDoneCallback(this._onTaskDoneBound, {
         context: this._cbContext!,
       });
@@ -320,9 +324,21 @@ export class TaskGroup {
 
   /** @internal asyncio's `__aexit__`; `et` is the body's error or NONE. */
   *_exit(et: unknown): Coroutine<void> {
+    try {
+      yield* this._exitBody(et);
+    } finally {
+      // Done with the parent task. The error the group throws keeps this
+      // group (and these generators) alive in its captured frames; they
+      // must not keep the parent task alive too, or a failed task could
+      // never be collected (see ReadyItem._runEntry).
+      this._parentTask = null;
+    }
+  }
+
+  /** @internal The body of `_exit`. */
+  *_exitBody(et: unknown): Coroutine<void> {
     this._exiting = true;
     const loop = this._loop!;
-    const parent = this._parentTask!;
     const hasEt = et !== NONE;
     if (hasEt && isBaseError(et) && this._baseError === NONE) {
       this._baseError = et;
@@ -335,6 +351,7 @@ export class TaskGroup {
     while (this._tasks.size > 0) {
       if (this._onCompletedFut === null) {
         this._onCompletedFut = loop.createFuture<boolean>();
+        waitLabels.set(this._onCompletedFut, this); // for formatTaskTree
       }
       try {
         yield* this._onCompletedFut;
@@ -353,8 +370,8 @@ export class TaskGroup {
     // cancellation is pending, a CancelledError is not propagated, and a
     // pending cancel that was ours is dropped (3.13's uncancel rule).
     if (this._parentCancelRequested) {
-      if (parent.uncancel() === 0) {
-        parent._mustCancel = false;
+      if (this._parentTask!.uncancel() === 0) {
+        this._parentTask!._mustCancel = false;
         propagate = NONE;
       }
     }
@@ -380,6 +397,7 @@ export class TaskGroup {
   /** @internal */
   _onTaskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
+    discardAwaitedBy(task, this._parentTask);
     const fut = this._onCompletedFut;
     if (fut !== null && this._tasks.size === 0 && !fut.done()) {
       fut.setResult(true);
@@ -389,8 +407,8 @@ export class TaskGroup {
     if (exc === undefined && !task._failed) return;
     this._errors.push(exc);
     if (isBaseError(exc) && this._baseError === NONE) this._baseError = exc;
-    const parent = this._parentTask!;
-    if (parent.done()) {
+    const parent = this._parentTask;
+    if (parent === null || parent.done()) {
       this._loop!.callExceptionHandler({
         message:
           `Task ${task} has errored out but its parent task ${parent} is already completed`,

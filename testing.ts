@@ -103,22 +103,23 @@ export class VirtualTimeLoop extends EventLoop {
    * @param options `autojump` (default `true`), `start` (default 0), and
    * every {@linkcode EventLoopOptions} option.
    * @throws {TypeError} When `autojump` is not a boolean or `start` not a
-   * finite number.
+   * number.
+   * @throws {RangeError} When `start` is NaN or infinite.
    */
   constructor(options?: VirtualTimeLoopOptions) {
     super(options);
     const autojump = options?.autojump ?? true;
     if (typeof autojump !== "boolean") {
       throw new TypeError(
-        `VirtualTimeLoop: options.autojump must be a boolean, got ${
+        `VirtualTimeLoop(): options.autojump must be a boolean, got ${
           describe(autojump)
         }`,
       );
     }
     const start = options?.start ?? 0;
     if (typeof start !== "number" || !Number.isFinite(start)) {
-      throw new TypeError(
-        `VirtualTimeLoop: options.start must be a finite number of milliseconds, got ${
+      throw new (typeof start === "number" ? RangeError : TypeError)(
+        `VirtualTimeLoop(): options.start must be a finite number of milliseconds, got ${
           describe(start)
         }`,
       );
@@ -185,14 +186,14 @@ export class VirtualTimeLoop extends EventLoop {
   advance(ms: number): void {
     if (typeof ms !== "number") {
       throw new TypeError(
-        `VirtualTimeLoop.advance() expects milliseconds (a number), got ${
+        `VirtualTimeLoop.advance(): ms: advance() expects milliseconds (a number), got ${
           describe(ms)
         }`,
       );
     }
     if (!(ms >= 0) || ms === Infinity) {
       throw new RangeError(
-        `VirtualTimeLoop.advance() expects a finite number of milliseconds >= 0, got ${
+        `VirtualTimeLoop.advance(): ms must be a finite number of milliseconds >= 0, got ${
           describe(ms)
         }`,
       );

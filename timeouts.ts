@@ -287,12 +287,17 @@ export class Timeout {
       this._handle.cancel();
       this._handle = null;
     }
+    const task = this._task;
+    // Done with the task: an error thrown from here (or from the body)
+    // keeps this timeout alive in its captured frames, and must not keep
+    // the task too (see ReadyItem._runEntry).
+    this._task = null;
     if (this._state === EXPIRING) {
       this._state = EXPIRED;
       // Take back our cancel. Only when no other cancellation is pending
       // (the count is back where it was at entry) is the CancelledError ours.
       if (
-        this._task!.uncancel() <= this._cancelling && failed &&
+        task!.uncancel() <= this._cancelling && failed &&
         error instanceof CancelledError
       ) {
         throw new TimeoutError("the timeout expired", { cause: error });

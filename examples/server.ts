@@ -14,6 +14,12 @@
  *   then sleeps `sleep` ms on the loop, then answers JSON.
  * - `GET /upstream?ms=MS`: plain host code; answers after `ms` ms unless the
  *   caller goes away first.
+ * - `GET /whoami` (header `x-request-id`): the task sets a `requestId`
+ *   ContextVar, then calls a native async helper through `fromAbortable`;
+ *   the helper reads the variable after two `await`s and sees its own
+ *   request's id (context through native await, where the host has
+ *   AsyncLocalStorage).
+ * - `GET /debug/tasks`: the loop's task tree (`formatTaskTree`), as text.
  *
  * Run it with `deno run --allow-net examples/server.ts`, then
  * `curl 'http://127.0.0.1:8000/work?upstream=2000&sleep=2000'` and press
@@ -36,6 +42,26 @@ import {
   type Task,
 } from "../mod.ts";
 import { delay, fromAbortable } from "../interop.ts";
+import { ContextVar } from "../context.ts";
+import { formatTaskTree } from "../graph.ts";
+
+/** The id of the request a `/whoami` task serves. */
+const requestId = new ContextVar<string>("requestId", { default: "none" });
+
+/** A native async helper, as a database client would be: no task in sight. */
+async function lookUpCaller(signal: AbortSignal): Promise<string> {
+  await delay(Math.random() * 5, { signal }); // first native await
+  await Promise.resolve(); // second
+  return requestId.get(); // the id of the request this call serves
+}
+
+/** The task behind one `/whoami` request. */
+function* whoami(id: string): Coroutine<Response> {
+  requestId.set(id);
+  yield* sleep(Math.random() * 5); // other requests interleave here
+  const seen = yield* fromAbortable((signal) => lookUpCaller(signal));
+  return Response.json({ id, seen });
+}
 
 /** Counters the server keeps, for tests and curiosity. */
 export interface ServerStats {
@@ -175,14 +201,23 @@ export function startServer(options?: ServerOptions): RunningServer {
   function handler(req: Request): Response | Promise<Response> {
     const url = new URL(req.url);
     if (url.pathname === "/upstream") return upstream(req, url);
-    if (url.pathname !== "/work") {
+    if (url.pathname === "/debug/tasks") {
+      // Read from host code: pass the loop. One pass over tasks and timers.
+      return new Response(formatTaskTree(loop) + "\n");
+    }
+    if (url.pathname !== "/work" && url.pathname !== "/whoami") {
       return new Response("not found", { status: 404 });
     }
     if (closing !== null) {
       return new Response("shutting down", { status: 503 });
     }
     const name = `request-${++requestCounter}`;
-    const task: Task<Response> = loop.createTask(work(url, name), { name });
+    const task: Task<Response> = loop.createTask(
+      url.pathname === "/work"
+        ? work(url, name)
+        : whoami(req.headers.get("x-request-id") ?? name),
+      { name },
+    );
     // A disconnect cancels the task; the cancel is queued on the loop, like
     // any other event coming from the host.
     const onAbort = (): void => {

@@ -10,6 +10,8 @@
  * Output:
  * - `npm/esm/*.js` (ES2022 ESM: `using` is lowered for Node 20), `.js.map`
  *   with inlined sources, `.d.ts` whose relative imports end in `.js`;
+ * - `npm/src/*.ts`: the sources the maps name (`../src/x.ts`), so a mapped
+ *   stack frame names a file inside the installed package;
  * - `npm/package.json`, README.md, LICENSE;
  * - `npm/tests/*.js`: tests/*.ts compiled without type checks, importing the
  *   built `../esm/*.js`, with `Deno.test` mapped onto node:test / bun:test by
@@ -124,7 +126,7 @@ async function packageJson(cfg: DenoJson): Promise<Record<string, unknown>> {
     type: "module",
     ...(main ? { main: main.default, types: main.types } : {}),
     exports,
-    files: ["esm/"],
+    files: ["esm/", "src/"],
     sideEffects: false,
     engines: { node: ">=20" },
   };
@@ -215,6 +217,36 @@ async function testImports(tests: string[]): Promise<string[]> {
   return [...found].sort();
 }
 
+/**
+ * Points every `npm/esm/*.js.map` at a copy of its source in `npm/src/`:
+ * tsc writes `../../x.ts` (the repo root), which in an installed package
+ * resolves outside it (`node_modules/@x/x.ts`).
+ */
+async function shipMappedSources(): Promise<void> {
+  await Deno.mkdir(npmDir + "src", { recursive: true });
+  for (const f of await walk(npmDir + "esm")) {
+    if (!f.endsWith(".js.map")) continue;
+    const map = JSON.parse(await Deno.readTextFile(f)) as {
+      sourceRoot?: string;
+      sources: string[];
+    };
+    const dir = f.slice(0, f.lastIndexOf("/") + 1);
+    map.sources = await Promise.all(map.sources.map(async (src) => {
+      const abs = decodeURIComponent(new URL(src, "file://" + dir).pathname);
+      if (
+        !abs.startsWith(rootPath) || abs.slice(rootPath.length).includes("/")
+      ) {
+        throw new Error(`${f}: unexpected source ${src}`);
+      }
+      const name = abs.slice(rootPath.length);
+      await Deno.copyFile(abs, npmDir + "src/" + name);
+      return "../src/" + name;
+    }));
+    map.sourceRoot = "";
+    await Deno.writeTextFile(f, JSON.stringify(map));
+  }
+}
+
 /** Compiles the library and the tests into npm/. */
 async function buildWithTsc(entries: [string, string][]): Promise<void> {
   // Library: type-checked against no host types (`types: []`), so a stray
@@ -237,6 +269,8 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
     const fixed = withDisposableLib(rewriteDtsSpecifiers(text));
     if (fixed !== text) await Deno.writeTextFile(f, fixed);
   }
+
+  await shipMappedSources();
 
   // Tests: transpiled only (they use Deno.test, which the shim provides).
   await runTsc(".tsconfig.tests.json", tests, {

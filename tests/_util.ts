@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { type Coroutine, EventLoop, type Future, run, sleep } from "../mod.ts";
+import { VirtualTimeLoop } from "../testing.ts";
 
 /**
  * The loop factory {@linkcode main} uses: `undefined` (a plain EventLoop)
@@ -10,6 +11,14 @@ import { type Coroutine, EventLoop, type Future, run, sleep } from "../mod.ts";
 export const testLoop: { factory: (() => EventLoop) | undefined } = {
   factory: undefined,
 };
+
+/**
+ * Runs `fn()` as the main task of a fresh VirtualTimeLoop: for tests that
+ * only wait for time, which then takes none.
+ */
+export function mainVirtual<T>(fn: () => Coroutine<T>): Promise<T> {
+  return run(fn(), { loopFactory: () => new VirtualTimeLoop() });
+}
 
 /** Runs `fn()` as the main task of a fresh loop (`run`). */
 export function main<T>(fn: () => Coroutine<T>): Promise<T> {

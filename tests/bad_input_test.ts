@@ -515,6 +515,13 @@ const probes: Probe[] = [
   ),
   probe(
     "new EventLoop",
+    () => new EventLoop({ shuffle: 1.5 }),
+    T,
+    "EventLoop",
+    "options.shuffle",
+  ),
+  probe(
+    "new EventLoop",
     () => new EventLoop({ timeSlice: -1 }),
     R,
     "EventLoop",

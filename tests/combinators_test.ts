@@ -15,7 +15,7 @@ import {
   Task,
   TimeoutError,
 } from "../mod.ts";
-import { catching, main } from "./_util.ts";
+import { catching, main, mainVirtual } from "./_util.ts";
 import {
   ALL_COMPLETED,
   asCompleted,
@@ -371,7 +371,7 @@ Deno.test("waitFor: an exception raised during the cancellation is rethrown", ()
   }));
 
 Deno.test("waitFor: cancellable even when the awaited task delays its cancel", () =>
-  main(function* () {
+  mainVirtual(function* () {
     function* inner(): Coroutine<number> {
       try {
         yield* sleep(30);
@@ -588,7 +588,7 @@ Deno.test("wait: with an exception, ALL_COMPLETED still waits for all", () =>
   }));
 
 Deno.test("wait: a timeout returns what is done, never throws or cancels", () =>
-  main(function* () {
+  mainVirtual(function* () {
     const a = createTask(sleep(1, "a"));
     const b = createTask(sleep(10_000, "b"));
     const [done, pending] = yield* wait([a, b], { timeout: 20 });
@@ -651,7 +651,7 @@ Deno.test("wait: argument errors", () =>
 // --- asCompleted -------------------------------------------------------------
 
 Deno.test("asCompleted: completion order", () =>
-  main(function* () {
+  mainVirtual(function* () {
     const a = sleep(20, "a");
     const b = createTask(sleep(1, "b"));
     const c = sleep(10, "c");
@@ -702,7 +702,7 @@ Deno.test("asCompleted: an unused timeout does nothing", () =>
   }));
 
 Deno.test("asCompleted: awaiting in reverse still gives completion order", () =>
-  main(function* () {
+  mainVirtual(function* () {
     const futs = [...asCompleted([sleep(5, "a"), sleep(20, "b")])];
     assert.equal(futs.length, 2);
     assert.equal(yield* futs[1], "a");

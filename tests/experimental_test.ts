@@ -17,12 +17,11 @@ import {
   run,
   Semaphore,
   sleep,
-  type Task,
+  Task,
   TimeoutError,
 } from "../mod.ts";
 import {
   InterruptException,
-  PosPriorityQueue,
   Priority,
   PriorityCondition,
   PriorityEventLoop,
@@ -34,6 +33,8 @@ import {
   TimeoutInterrupt,
 } from "../experimental.ts";
 import { taskIsBlocked, taskIsRunnable } from "../scheduling.ts";
+import { coroEager } from "../eager.ts";
+import { PosPriorityQueue } from "../_priority.ts";
 import { catching } from "./_util.ts";
 
 class ZeroDivisionError extends Error {}
@@ -522,10 +523,13 @@ Deno.test("taskTimeout(null): no timeout", async () => {
 Deno.test("taskTimeout: bad arguments, and outside a task", () => {
   assert.throws(
     () => taskTimeout("1" as never, function* () {}),
-    /taskTimeout\(\) expects a delay/,
+    /taskTimeout\(\): ms must be a delay/,
   );
   assert.throws(() => taskTimeout(NaN, function* () {}), RangeError);
-  assert.throws(() => taskTimeout(1, 1 as never), /expects a body function/);
+  assert.throws(
+    () => taskTimeout(1, 1 as never),
+    /taskTimeout\(\): body must be a function/,
+  );
   // Stepped by hand, with no task running.
   assert.throws(
     () => taskTimeout(1, function* () {}).next(),
@@ -1151,4 +1155,56 @@ Deno.test("PriorityTask: options are checked", async () => {
     );
     yield* sleep(0);
   })());
+});
+
+Deno.test("PriorityEventLoop: eager starts adopt their task wherever the queue put it", async () => {
+  const r = await runPriority((function* () {
+    const loop = getRunningLoop();
+    // A low-priority entry queued last: the new task goes ahead of it.
+    const low = new PriorityTask(sleep(0), { priority: Priority.LOW });
+    const f = coroEager((function* () {
+      yield* sleep(5);
+      return "slept";
+    })());
+    loop.setTaskFactory((l, c, o) => new Task(c, { ...o, loop: l }));
+    const log: string[] = [];
+    const t = createTask(
+      (function* () {
+        log.push("eager");
+        yield* sleep(0);
+        return "resumed";
+      })(),
+      { eagerStart: true },
+    );
+    assert.deepEqual(log, ["eager"]);
+    yield* low;
+    return [yield* f, yield* t];
+  })());
+  assert.deepEqual(r, ["slept", "resumed"]);
+});
+
+Deno.test("taskInterrupt: a getter parked on a queue leaves it to the next one", async () => {
+  await run((function* () {
+    const q = new Queue<number>();
+    const first = createTask((function* () {
+      return yield* catching(q.get());
+    })());
+    const second = createTask(q.get());
+    yield* sleep(0);
+    assert.ok(taskIsBlocked(first));
+    yield* taskInterrupt(first, new ZeroDivisionError());
+    assert.ok(isZDE(yield* first));
+    q.putNowait(7);
+    assert.equal(yield* second, 7);
+  })());
+});
+
+Deno.test("PriorityLock: a free lock is taken without a loop, as Lock's is", () => {
+  const lock = new PriorityLock();
+  const c = lock.acquire();
+  const r = c.next();
+  assert.equal(r.done, true);
+  assert.equal(lock.locked(), true);
+  (r.value as { release(): void }).release();
+  assert.equal(lock.locked(), false);
 });

@@ -604,6 +604,43 @@ Deno.test("then: callbacks transform the value; toPromise() is one promise", asy
   });
 });
 
+Deno.test("catch and finally settle as then does, for futures and tasks", async () => {
+  await withLoop(async (loop) => {
+    const failed = loop.createFuture<number>();
+    const caught = failed.catch((e) => `caught ${(e as Error).message}`);
+    const fine = loop.createFuture<number>();
+    const passThrough = fine.catch(() => -1);
+    const log: string[] = [];
+    const fin = failed.finally(() => log.push("finally"));
+    failed.setException(new RangeError("boom"));
+    fine.setResult(7);
+    assert.equal(await caught, "caught boom");
+    assert.equal(await passThrough, 7);
+    await assert.rejects(fin, RangeError); // finally keeps the outcome
+    assert.deepEqual(log, ["finally"]);
+    const cancelled = loop.createFuture<void>();
+    cancelled.cancel("no");
+    assert.ok((await cancelled.catch((e) => e)) instanceof CancelledError);
+    // A task, from native code, while the loop runs it.
+    const t = loop.createTask((function* () {
+      yield* sleep(1);
+      throw new TypeError("task failed");
+    })());
+    const fromTask = t.catch((e) => (e as Error).message);
+    const done = t.finally(() => log.push("task done")).catch(() => {});
+    await loop.runUntilComplete((function* () {
+      try {
+        yield* t;
+      } catch {
+        // seen by native code too
+      }
+    })());
+    assert.equal(await fromTask, "task failed");
+    await done;
+    assert.deepEqual(log, ["finally", "task done"]);
+  });
+});
+
 Deno.test("await: native code awaits a future the running loop completes", async () => {
   await withLoop(async (loop) => {
     const f = loop.createFuture<string>();

@@ -1002,3 +1002,103 @@ Deno.test("aiterSync: a step that blocks is a SynchronousError", async () => {
     assert.throws(() => gen.next(), SynchronousError);
   })());
 });
+
+// ---- asynkit test_loop.py TestTasks, on both loops -----------------------------
+
+function* foo(ms = 0): Coroutine<void> {
+  yield* sleep(ms);
+}
+const fourTasks = (ms = 0) => [0, 1, 2, 3].map(() => createTask(foo(ms)));
+
+/** allTasks() = runnableTasks() ∪ blockedTasks() ∪ {currentTask()}. */
+function identity(): void {
+  const all2 = new Set([...runnableTasks(), ...blockedTasks(), currentTask()]);
+  assert.deepEqual(allTasks(), all2);
+}
+
+loopTest("TestTasks: find, remove and put back a task's handle", async () => {
+  await runOn((function* () {
+    const loop = getRunningLoop();
+    yield* sleep(0);
+    const tasks = fourTasks();
+    assert.deepEqual(readyTasks().slice(-tasks.length), tasks);
+    const task = createTask(foo());
+    const item = readyFind(task, { remove: true });
+    assert.ok(item !== null);
+    assert.equal(readyFind(task), null);
+    assert.equal(readyFind(task, { remove: true }), null);
+    loop.readyInsert(loop.readyLen(), item);
+    assert.equal(readyFind(task), item);
+    yield* task;
+  })());
+});
+
+loopTest(
+  "TestTasks: readyTasks and readyLen count tasks and callbacks",
+  async () => {
+    await runOn((function* () {
+      const loop = getRunningLoop();
+      yield* sleep(0);
+      const initial = loop.readyLen();
+      const tasks = fourTasks();
+      assert.deepEqual(new Set(readyTasks()), new Set(tasks));
+      assert.equal(loop.readyLen(), tasks.length + initial);
+      loop.callSoon(() => {});
+      assert.ok(loop.readyLen() > tasks.length + initial);
+      assert.deepEqual(new Set(readyTasks()), new Set(tasks));
+    })());
+  },
+);
+
+loopTest(
+  "TestTasks: runnableTasks, blockedTasks and the identity",
+  async () => {
+    await runOn((function* () {
+      const tasks = fourTasks();
+      assert.deepEqual(runnableTasks(), new Set(tasks));
+      identity();
+      yield* sleep(0); // settled on their sleep(0)
+      assert.deepEqual(runnableTasks(), new Set(tasks));
+      identity();
+      yield* sleep(0);
+      assert.deepEqual(runnableTasks(), new Set());
+
+      const slow = fourTasks(100);
+      identity();
+      yield* sleep(0);
+      assert.deepEqual(blockedTasks(), new Set(slow));
+      assert.deepEqual(runnableTasks(), new Set());
+      identity();
+      for (const t of slow) t.cancel();
+      identity();
+    })());
+  },
+);
+
+loopTest(
+  "TestTasks: taskFromHandle finds a task in getReadyQueue",
+  async () => {
+    await runOn((function* () {
+      const task = createTask(foo());
+      assert.ok(getReadyQueue().some((h) => taskFromHandle(h) === task));
+      yield* task;
+    })());
+  },
+);
+
+for (const count of [1, 2, 6]) {
+  loopTest(`TestTasks: readyRemove a task's handle [${count}]`, async () => {
+    await runOn((function* () {
+      const loop = getRunningLoop();
+      const tasks = Array.from({ length: count }, () => createTask(foo()));
+      const handle = readyFind(tasks[0]);
+      assert.ok(handle !== null);
+      assert.ok(taskIsRunnable(tasks[0]));
+      readyRemove(handle);
+      assert.throws(() => readyRemove(handle), /handle not in queue/);
+      assert.equal(readyFind(tasks[0]), null);
+      loop.readyInsert(loop.readyLen(), handle);
+      for (const t of tasks) yield* t;
+    })());
+  });
+}

@@ -138,3 +138,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "server: 100 concurrent /whoami requests each see their own request id after two native awaits",
+  ignore: !hasServe,
+  fn: async () => {
+    const server = await startServer({ port: 0 });
+    try {
+      const ids = [...Array(100)].map((_, i) => `req-${i}`);
+      const bodies = await Promise.all(ids.map(async (id) => {
+        const r = await fetch(`${server.url}/whoami`, {
+          headers: { "x-request-id": id },
+        });
+        assert.equal(r.status, 200);
+        return await r.json() as { id: string; seen: string };
+      }));
+      bodies.forEach((b, i) => {
+        assert.equal(b.id, ids[i]);
+        assert.equal(b.seen, ids[i]);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "server: /debug/tasks prints the task tree",
+  ignore: !hasServe,
+  fn: async () => {
+    const server = await startServer({ port: 0 });
+    try {
+      const slow = fetch(`${server.url}/work?upstream=1&sleep=300`);
+      await server.waitUntil((s) => s.upstreamCompleted === 1);
+      const tree = await (await fetch(`${server.url}/debug/tasks`)).text();
+      assert.match(tree, /└── \(T\) request-1 \[pending\] /);
+      await (await slow).text();
+    } finally {
+      await server.close();
+    }
+  },
+});

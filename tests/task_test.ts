@@ -11,6 +11,7 @@ import {
   type Coroutine,
   createTask,
   currentTask,
+  eager,
   eagerTaskFactory,
   ensureFuture,
   EventLoop,
@@ -26,8 +27,10 @@ import {
   Task,
   TaskGroup,
   type TaskOptions,
+  timeout,
   waitFor,
 } from "../mod.ts";
+import { mainVirtual } from "./_util.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -1070,7 +1073,7 @@ Deno.test("test_cancel_gather_1: cancelling a task that awaits gather cancels th
 
 Deno.test("sleep(ms, value) returns value; timers finish in deadline order", async () => {
   const log: string[] = [];
-  const r = await go(function* () {
+  const r = await mainVirtual(function* () {
     return yield* gather([
       (function* () {
         const v = yield* sleep(20, "slow");
@@ -1114,7 +1117,7 @@ Deno.test("sleep argument checks: NaN → RangeError, non-number → TypeError",
 // --------------------------------------------------------------- §3.6 gather
 
 Deno.test("gather: results follow argument order, not completion order", async () => {
-  const r = await go(function* () {
+  const r = await mainVirtual(function* () {
     return yield* gather([sleep(30, 1), sleep(10, 2), sleep(20, 3)]);
   });
   assert.deepEqual(r, [1, 2, 3]);
@@ -1154,7 +1157,7 @@ Deno.test("gather: with returnExceptions failures are placed in the results", as
 
 Deno.test("gather: without returnExceptions the first failure fails it at once; others keep running", async () => {
   const err = new Error("first");
-  await go(function* () {
+  await mainVirtual(function* () {
     const slow = createTask(sleep(20, "slow"));
     const g = gather([
       slow,
@@ -1722,6 +1725,51 @@ Deno.test({
     assert.equal(reports.length, 100);
   },
 });
+
+// A failed task is collectable whatever library code it failed in: the
+// error's captured frames keep the generators and receivers on the stack,
+// and none of them may keep the task (a Timeout or a TaskGroup lets go of
+// it at exit, an adopted coroutine's entry goes when the task is done).
+for (
+  const [how, start] of [
+    ["timeout() expiring", () =>
+      createTask(timeout(1, function* () {
+        yield* sleep(10_000);
+      }))],
+    ["waitFor() timing out", () => createTask(waitFor(sleep(10_000), 1))],
+    [
+      "a TaskGroup child failing",
+      () =>
+        createTask(new TaskGroup().run(function* (tg) {
+          tg.createTask(workerFails(0));
+        })),
+    ],
+    [
+      "a TaskGroup body failing",
+      () =>
+        createTask(new TaskGroup().run(function* () {
+          yield* workerFails(0);
+        })),
+    ],
+    ["eager() continuing as a task", () => eager(workerFails(0))],
+  ] as const
+) {
+  Deno.test({
+    name: `a task failing in ${how} is collected and reported once`,
+    ignore: gc === undefined,
+    fn: async () => {
+      const { loop, reports, n } = reportingLoop();
+      await loop.runUntilComplete((function* () {
+        for (let i = 0; i < 50; i++) start();
+        yield* sleep(20);
+      })());
+      await collectUntil(() => reports.length >= 50);
+      assert.equal(n("Task exception was never retrieved"), 50);
+      loop.close();
+      assert.equal(reports.length, 50);
+    },
+  });
+}
 
 Deno.test("loop.close() reports every failure still unretrieved, once, before it returns", async () => {
   const { loop, reports } = reportingLoop();

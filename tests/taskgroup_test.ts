@@ -19,6 +19,7 @@ import {
   type Task,
 } from "../mod.ts";
 import { eagerTaskGroup, TaskGroup, taskGroup } from "../taskgroup.ts";
+import { VirtualTimeLoop } from "../testing.ts";
 
 class MyExc extends Error {
   override name = "MyExc";
@@ -43,16 +44,22 @@ function* fail(ms: number, err: () => Error = () => new RangeError("boom")) {
   throw err();
 }
 
+// Tests that only wait for time run on a virtual clock: no real time.
+const virtual = { loopFactory: () => new VirtualTimeLoop() };
+
 Deno.test("taskgroup_01: results of the tasks", async () => {
-  await run((function* () {
-    let t1!: Task<number>, t2!: Task<number>;
-    yield* taskGroup(function* (g) {
-      t1 = g.createTask(sleep(5, 42));
-      t2 = g.createTask(sleep(10, 11));
-    });
-    assert.equal(t1.result(), 42);
-    assert.equal(t2.result(), 11);
-  })());
+  await run(
+    (function* () {
+      let t1!: Task<number>, t2!: Task<number>;
+      yield* taskGroup(function* (g) {
+        t1 = g.createTask(sleep(5, 42));
+        t2 = g.createTask(sleep(10, 11));
+      });
+      assert.equal(t1.result(), 42);
+      assert.equal(t2.result(), 11);
+    })(),
+    virtual,
+  );
 });
 
 Deno.test("taskgroup_02: a task created after the body slept", async () => {
@@ -531,26 +538,32 @@ Deno.test("taskgroup_22: cancelled while waiting for the tasks at exit", async (
 });
 
 Deno.test("taskgroup_23: finished tasks leave the group", async () => {
-  await run(taskGroup(function* (g) {
-    for (let count = 0; count < 10; count++) {
-      yield* sleep(2);
-      g.createTask(sleep(3));
-      if (count === 5) assert.ok(g._tasks.size < 5);
-    }
-    yield* sleep(20);
-    assert.equal(g._tasks.size, 0);
-  }));
+  await run(
+    taskGroup(function* (g) {
+      for (let count = 0; count < 10; count++) {
+        yield* sleep(2);
+        g.createTask(sleep(3));
+        if (count === 5) assert.ok(g._tasks.size < 5);
+      }
+      yield* sleep(20);
+      assert.equal(g._tasks.size, 0);
+    }),
+    virtual,
+  );
 });
 
 Deno.test("taskgroup_24: tasks may add tasks while the group exits", async () => {
   let made = 0;
-  await run(taskGroup(function* (g) {
-    g.createTask((function* () {
-      yield* sleep(5);
-      g.createTask(sleep(5)).addDoneCallback(() => made++);
-      g.createTask(sleep(10)).addDoneCallback(() => made++);
-    })());
-  }));
+  await run(
+    taskGroup(function* (g) {
+      g.createTask((function* () {
+        yield* sleep(5);
+        g.createTask(sleep(5)).addDoneCallback(() => made++);
+        g.createTask(sleep(10)).addDoneCallback(() => made++);
+      })());
+    }),
+    virtual,
+  );
   assert.equal(made, 2);
 });
 

@@ -283,7 +283,7 @@ Deno.test("VirtualTimeLoop: argument errors", () => {
   assert.throws(
     // @ts-expect-error: wrong type on purpose
     () => new VirtualTimeLoop({ autojump: 1 }),
-    /VirtualTimeLoop: options.autojump must be a boolean, got 1/,
+    /VirtualTimeLoop\(\): options.autojump must be a boolean, got 1/,
   );
   assert.throws(
     () => new VirtualTimeLoop({ start: NaN }),
