@@ -379,7 +379,7 @@ class TaskSized {
   }
 }
 
-let kept: unknown = null;
+const keep: { value: unknown } = { value: null };
 
 /** Heap bytes of a generator held by a Task-sized object, no loop. */
 function floorBytes(): number {
@@ -390,10 +390,10 @@ function floorBytes(): number {
   const before = heapUsed();
   const recs = new Array(PENDING);
   for (let i = 0; i < PENDING; i++) recs[i] = new TaskSized(waitOn(f));
-  kept = recs; // live across the collection, even in unoptimized code
+  keep.value = recs; // live across the collection, even in unoptimized code
   gc!();
   const bytes = (heapUsed() - before) / PENDING;
-  kept = null;
+  keep.value = null;
   release();
   return bytes;
 }
