@@ -34,12 +34,16 @@ export abstract class Parking {
 
 /** A FIFO of parked tasks with O(1) park and wake. */
 export class ParkingLot extends Parking {
-  /** @internal Parked tasks from `_head` on. */
+  /** @internal The first parked task (the common lone waiter: no array). */
+  _first: Task<unknown> | null = null;
+  /** @internal The tasks parked after `_first`, from `_head` on. */
   _tasks: (Task<unknown> | undefined)[] = [];
   /** @internal */
   _head = 0;
   /** @internal Whether a task that parks now must still wait. */
   _blocked: () => boolean;
+  /** @internal What an iterator parking here returns from `next()`. */
+  _parkResult: IteratorResult<Suspend, never>;
 
   /**
    * Makes an empty lot.
@@ -50,11 +54,12 @@ export class ParkingLot extends Parking {
   constructor(blocked: () => boolean) {
     super();
     this._blocked = blocked;
+    this._parkResult = { value: park(this), done: false };
   }
 
   /** How many tasks are parked. */
   get length(): number {
-    return this._tasks.length - this._head;
+    return (this._first === null ? 0 : 1) + this._tasks.length - this._head;
   }
 
   /** @internal Read like a pending future's (`taskIsBlocked`). */
@@ -74,22 +79,28 @@ export class ParkingLot extends Parking {
     }
     task._flags |= FLAG_PARKED;
     task._futWaiter = this;
-    this._tasks.push(task);
+    if (this._first === null) this._first = task;
+    else this._tasks.push(task);
   }
 
   /** Wakes the first parked task; returns whether there was one. */
   unparkOne(): boolean {
+    const task = this._first;
+    if (task === null) return false;
     const tasks = this._tasks;
-    if (this._head >= tasks.length) return false;
-    const task = tasks[this._head] as Task<unknown>;
-    tasks[this._head] = undefined;
-    this._head++;
-    if (this._head === tasks.length) {
-      tasks.length = 0;
-      this._head = 0;
-    } else if (this._head * 2 >= tasks.length && this._head >= 16) {
-      tasks.splice(0, this._head);
-      this._head = 0;
+    if (this._head < tasks.length) {
+      this._first = tasks[this._head] as Task<unknown>;
+      tasks[this._head] = undefined;
+      this._head++;
+      if (this._head === tasks.length) {
+        tasks.length = 0;
+        this._head = 0;
+      } else if (this._head * 2 >= tasks.length && this._head >= 16) {
+        tasks.splice(0, this._head);
+        this._head = 0;
+      }
+    } else {
+      this._first = null;
     }
     task._flags = (task._flags & ~FLAG_PARKED) | FLAG_WOKEN;
     task._futWaiter = null;
@@ -108,9 +119,20 @@ export class ParkingLot extends Parking {
    */
   _removeWaiter(task: Task<unknown>): boolean {
     const tasks = this._tasks;
-    const i = tasks.indexOf(task, this._head);
-    if (i < 0) return false;
-    tasks.splice(i, 1);
+    if (this._first === task) {
+      // The next in line moves up.
+      this._first = this._head < tasks.length
+        ? tasks[this._head++] as Task<unknown>
+        : null;
+      if (this._head === tasks.length) {
+        tasks.length = 0;
+        this._head = 0;
+      }
+    } else {
+      const i = tasks.indexOf(task, this._head);
+      if (i < 0) return false;
+      tasks.splice(i, 1);
+    }
     task._flags &= ~FLAG_PARKED;
     task._futWaiter = null;
     return true;
