@@ -29,7 +29,7 @@
  * const log: (string | number)[] = [];
  * function* work() {
  *   log.push(1);
- *   yield* sleep(20);
+ *   yield* sleep(200); // long enough that "c" comes first even on a loaded machine
  *   log.push(2);
  * }
  * await run((function* () {
