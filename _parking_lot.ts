@@ -34,12 +34,16 @@ export abstract class Parking {
 
 /** A FIFO of parked tasks with O(1) park and wake. */
 export class ParkingLot extends Parking {
-  /** @internal Parked tasks from `_head` on. */
+  /** @internal The first parked task (the common lone waiter: no array). */
+  _first: TaskCore | null = null;
+  /** @internal The tasks parked after `_first`, from `_head` on. */
   _tasks: (TaskCore | undefined)[] = [];
   /** @internal */
   _head = 0;
   /** @internal Whether a task that parks now must still wait. */
   _blocked: () => boolean;
+  /** @internal What an iterator parking here returns from `next()`. */
+  _parkResult: IteratorResult<Suspend, never>;
   /**
    * @internal Tasks this lot woke whose coroutine has not resumed yet:
    * asyncio keeps such a waiter's done future in its list until then, and
@@ -57,11 +61,12 @@ export class ParkingLot extends Parking {
   constructor(blocked: () => boolean) {
     super();
     this._blocked = blocked;
+    this._parkResult = { value: park(this), done: false };
   }
 
   /** How many tasks are parked. */
   get length(): number {
-    return this._tasks.length - this._head;
+    return (this._first === null ? 0 : 1) + this._tasks.length - this._head;
   }
 
   /** @internal Read like a pending future's (`taskIsBlocked`). */
@@ -89,27 +94,41 @@ export class ParkingLot extends Parking {
    * lot overrides it (experimental, _priority.ts).
    */
   _insert(task: TaskCore): void {
-    this._tasks.push(task);
+    if (this._first === null) this._first = task;
+    else this._tasks.push(task);
   }
 
   /** @internal The parked tasks in wake order (a new array). */
   _parked(): TaskCore[] {
-    return this._tasks.slice(this._head) as TaskCore[];
+    if (this._first === null) return [];
+    return [this._first, ...this._tasks.slice(this._head) as TaskCore[]];
+  }
+
+  /** @internal Replaces the parked tasks with `tasks`, in wake order. */
+  _setParked(tasks: TaskCore[]): void {
+    this._first = tasks.length > 0 ? tasks[0] : null;
+    this._tasks = tasks.slice(1);
+    this._head = 0;
   }
 
   /** Wakes the first parked task; returns whether there was one. */
   unparkOne(): boolean {
+    const task = this._first;
+    if (task === null) return false;
     const tasks = this._tasks;
-    if (this._head >= tasks.length) return false;
-    const task = tasks[this._head] as TaskCore;
-    tasks[this._head] = undefined;
-    this._head++;
-    if (this._head === tasks.length) {
-      tasks.length = 0;
-      this._head = 0;
-    } else if (this._head * 2 >= tasks.length && this._head >= 16) {
-      tasks.splice(0, this._head);
-      this._head = 0;
+    if (this._head < tasks.length) {
+      this._first = tasks[this._head] as TaskCore;
+      tasks[this._head] = undefined;
+      this._head++;
+      if (this._head === tasks.length) {
+        tasks.length = 0;
+        this._head = 0;
+      } else if (this._head * 2 >= tasks.length && this._head >= 16) {
+        tasks.splice(0, this._head);
+        this._head = 0;
+      }
+    } else {
+      this._first = null;
     }
     task._flags = (task._flags & ~FLAG_PARKED) | FLAG_WOKEN;
     task._futWaiter = null;
@@ -140,9 +159,20 @@ export class ParkingLot extends Parking {
    */
   _removeWaiter(task: TaskCore): boolean {
     const tasks = this._tasks;
-    const i = tasks.indexOf(task, this._head);
-    if (i < 0) return false;
-    tasks.splice(i, 1);
+    if (this._first === task) {
+      // The next in line moves up.
+      this._first = this._head < tasks.length
+        ? tasks[this._head++] as TaskCore
+        : null;
+      if (this._head === tasks.length) {
+        tasks.length = 0;
+        this._head = 0;
+      }
+    } else {
+      const i = tasks.indexOf(task, this._head);
+      if (i < 0) return false;
+      tasks.splice(i, 1);
+    }
     task._flags &= ~FLAG_PARKED;
     task._futWaiter = null;
     return true;

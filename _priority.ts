@@ -571,19 +571,20 @@ class PriorityLot extends ParkingLot {
   }
   /** Places `task` after the parked tasks as urgent as it. */
   _place(task: TaskCore): void {
-    const tasks = this._tasks;
+    const tasks = this._parked();
     const pri = priorityOf(task as Task<unknown>);
     let i = tasks.length;
-    while (i > this._head && (this._pris.get(tasks[i - 1]!) ?? 0) > pri) i--;
+    while (i > 0 && (this._pris.get(tasks[i - 1]) ?? 0) > pri) i--;
     tasks.splice(i, 0, task);
     this._pris.set(task, pri);
+    this._setParked(tasks);
   }
   override _insert(task: TaskCore): void {
     this._place(task);
     this._parkedHook(task);
   }
   override unparkOne(): boolean {
-    const first = this._tasks[this._head];
+    const first = this._first;
     if (!super.unparkOne()) return false;
     this._pris.delete(first!);
     return true;
@@ -595,9 +596,11 @@ class PriorityLot extends ParkingLot {
   }
   /** A parked task's priority changed: move it to its new place. */
   _reposition(task: TaskCore): void {
-    const i = this._tasks.indexOf(task, this._head);
+    const tasks = this._parked();
+    const i = tasks.indexOf(task);
     if (i < 0) return;
-    this._tasks.splice(i, 1);
+    tasks.splice(i, 1);
+    this._setParked(tasks);
     this._place(task);
   }
 }

@@ -43,7 +43,7 @@
 
 import { named } from "./_errors.ts";
 import { CancelledError, type Coroutine } from "./future.ts";
-import { park, ParkingLot } from "./_parking_lot.ts";
+import { ParkingLot } from "./_parking_lot.ts";
 import type { Task } from "./task.ts";
 import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_events.ts";
@@ -387,21 +387,8 @@ export class Queue<T> {
    * })());
    * ```
    */
-  *put(item: T): Coroutine<void> {
-    while (this.full()) {
-      if (this._isShutdown) throw new QueueShutDown();
-      const loop = this._getLoop();
-      try {
-        yield park(this._putters); // parks the task (see _parking_lot.ts)
-      } catch (e) {
-        if (!this.full() && ParkingLot._woke(loop._currentTask)) {
-          // Woken by a get but cannot take the slot: wake the next in line.
-          this._wakeupNext(this._putters);
-        }
-        throw e;
-      }
-    }
-    this.putNowait(item);
+  put(item: T): Coroutine<void> {
+    return new QueueOp(this, true, item) as unknown as Coroutine<void>;
   }
 
   /**
@@ -454,21 +441,8 @@ export class Queue<T> {
    * assert.equal(r, "late");
    * ```
    */
-  *get(): Coroutine<T> {
-    while (this.empty()) {
-      if (this._isShutdown) throw new QueueShutDown();
-      const loop = this._getLoop();
-      try {
-        yield park(this._getters); // parks the task (see _parking_lot.ts)
-      } catch (e) {
-        if (!this.empty() && ParkingLot._woke(loop._currentTask)) {
-          // Woken by a put but cannot take the item: wake the next in line.
-          this._wakeupNext(this._getters);
-        }
-        throw e;
-      }
-    }
-    return this.getNowait();
+  get(): Coroutine<T> {
+    return new QueueOp(this, false, undefined) as unknown as Coroutine<T>;
   }
 
   /**
@@ -693,6 +667,79 @@ export class Queue<T> {
     if (this._isShutdown) s += " shutdown";
     return `<${this._kind()} ${s}>`;
   }
+}
+
+const OP_READY = 0;
+const OP_PARKED = 1;
+const OP_DONE = 2;
+const PUT_DONE: IteratorResult<unknown, undefined> = {
+  value: undefined,
+  done: true,
+};
+
+/**
+ * The coroutine of `Queue.get()` and `Queue.put(item)`: a small iterator in
+ * place of a generator, so an operation allocates one object whether or not
+ * it waits. While the queue is empty (get) or full (put) it parks its task
+ * on the queue's lot (see _parking_lot.ts) and re-checks when woken.
+ */
+class QueueOp<T> {
+  _queue: Queue<T>;
+  _isPut: boolean;
+  _item: T | undefined;
+  _phase: number;
+
+  constructor(queue: Queue<T>, isPut: boolean, item: T | undefined) {
+    this._queue = queue;
+    this._isPut = isPut;
+    this._item = item;
+    this._phase = OP_READY;
+  }
+
+  _mustWait(): boolean {
+    return this._isPut ? this._queue.full() : this._queue.empty();
+  }
+
+  next(): IteratorResult<unknown, unknown> {
+    if (this._phase === OP_DONE) return PUT_DONE;
+    const q = this._queue;
+    this._phase = OP_DONE; // an error below ends the coroutine
+    if (this._mustWait()) {
+      if (q._isShutdown) throw new QueueShutDown();
+      q._getLoop();
+      this._phase = OP_PARKED;
+      return (this._isPut ? q._putters : q._getters)._parkResult;
+    }
+    if (!this._isPut) return { value: q.getNowait(), done: true };
+    const item = this._item as T;
+    this._item = undefined;
+    q.putNowait(item);
+    return PUT_DONE;
+  }
+
+  throw(e: unknown): never {
+    const parked = this._phase === OP_PARKED;
+    this._phase = OP_DONE;
+    const q = this._queue;
+    // Woken (handed the item or the slot) but cannot take it: wake the next.
+    if (parked && !this._mustWait() && ParkingLot._woke(currentTaskOf(q))) {
+      q._wakeupNext(this._isPut ? q._putters : q._getters);
+    }
+    throw e;
+  }
+
+  return(value: unknown): IteratorResult<unknown, unknown> {
+    this._phase = OP_DONE;
+    return { value, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+function currentTaskOf(q: Queue<unknown>): Task<unknown> | null {
+  return q._loop === null ? null : q._loop._currentTask;
 }
 
 /** The async iterator of {@linkcode Queue.iterate}. */

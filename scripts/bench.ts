@@ -24,14 +24,18 @@
  *   one unmeasured repetition, the blocks of the two sides alternating. The
  *   table gives the medians, their ratio, and the ratio of the two fastest
  *   repetitions. `--mode=interleave` alternates single repetitions instead;
- *   `--mode=gc-each` also collects the heap before each one. After the
- *   table, `spawn floor` rows time the same spawns without any loop.
+ *   `--mode=gc-each` also collects the heap before each one.
  * - cold (`deno task bench:cold`, or `--cold`): every workload runs once
  *   in its own fresh process for each side (the way a one-shot program
  *   meets it), the two sides' processes interleaved (their order swapping
  *   every round), for `--rounds` rounds (default 7, at least 5). The table
  *   gives the medians of each side, their ratio, and the range of the
  *   per-round ratios.
+ *
+ * The floor rows measure what V8 itself costs for the same allocations, with
+ * no loop: `W1 floor` times 100k generators (alone, then each held by an
+ * object with a Task's field count) against native spawn; the last `W5` row
+ * sets a created task's bytes against that generator-plus-object.
  *
  * `--only=NAME` runs the rows whose name starts with NAME (`W3`, say).
  * `deno task bench:node` and `deno task bench:bun` run the same script,
@@ -375,6 +379,25 @@ class TaskSized {
   }
 }
 
+const keep: { value: unknown } = { value: null };
+
+/** Heap bytes of a generator held by a Task-sized object, no loop. */
+function floorBytes(): number {
+  let release!: () => void;
+  const never = new Promise<void>((r) => release = r);
+  const f = { [Symbol.iterator]: () => never } as unknown as Future<void>;
+  gc!();
+  const before = heapUsed();
+  const recs = new Array(PENDING);
+  for (let i = 0; i < PENDING; i++) recs[i] = new TaskSized(waitOn(f));
+  keep.value = recs; // live across the collection, even in unoptimized code
+  gc!();
+  const bytes = (heapUsed() - before) / PENDING;
+  keep.value = null;
+  release();
+  return bytes;
+}
+
 /** 100k generators made, then each stepped once: no task, no loop. */
 function floorGenerators(): void {
   const gens = new Array(SPAWN);
@@ -470,18 +493,25 @@ const rows: Row[] = [
     memory: true,
   },
   {
-    name: "spawn floor: generators only, no loop",
+    name: "W1 floor: generators only, no loop",
     unit: "µs/task",
     ours: async () => perSpawn(await timed(floorGenerators)),
     native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
-    warmOnly: true,
   },
   {
-    name: "spawn floor: generators + Task-sized objects",
+    name: "W1 floor: generators + Task-sized objects, no loop",
     unit: "µs/task",
     ours: async () => perSpawn(await timed(floorWithRecords)),
     native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
-    warmOnly: true,
+  },
+  {
+    // The "native" column here is V8's own cost for what a created task
+    // must hold: its generator and a Task-sized object, no loop.
+    name: "W5 created task vs its V8 floor (generator + Task-sized object)",
+    unit: "B/task",
+    ours: () => runnerBytes(false, false),
+    native: floorBytes,
+    memory: true,
   },
 ];
 

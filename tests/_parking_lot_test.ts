@@ -252,3 +252,21 @@ Deno.test("sleep: closing the coroutine early cancels its timer", async () => {
     assert.equal(loop._timers.cancelledCount, 1);
   })());
 });
+
+Deno.test("parking lot: cancelling the first or a middle task keeps the others in order", async () => {
+  const log: string[] = [];
+  await run((function* () {
+    const g = new Gate();
+    const ts = ["a", "b", "c", "d"].map((n) => createTask(g.pass(log, n)));
+    yield* sleep(0);
+    ts[0].cancel();
+    ts[2].cancel();
+    assert.equal(g.lot.length, 2);
+    g.open = true;
+    g.lot.unparkOne();
+    yield* sleep(0);
+    g.lot.unparkAll();
+    yield* sleep(0);
+    assert.deepEqual(log, ["a:CancelledError", "c:CancelledError", "b", "d"]);
+  })());
+});

@@ -179,7 +179,8 @@ Deno.test("get: with putters waiting, a get wakes one", async () => {
     const q = new Queue<number>(1);
     yield* q.put(1);
     const putter = createTask(q.put(2));
-    yield* sleep(0);
+    // Until it parks (a shuffled schedule may run it later).
+    for (let i = 0; i < 100 && q._putters.length === 0; i++) yield* sleep(0);
     assert.equal(q._putters.length, 1);
     assert.equal(yield* q.get(), 1);
     assert.equal(q._putters.length, 0); // woken
