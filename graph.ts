@@ -357,12 +357,15 @@ const LIB_DIR = import.meta.url.replace(/[^/]*$/, "");
 function creationSite(stack: string | undefined): string | undefined {
   if (stack === undefined) return undefined;
   for (const line of stack.split("\n")) {
-    const m = /\(?((?:file|https?|jsr|npm):[^\s()]+:\d+:\d+)\)?\s*$/.exec(
-      line.trim(),
-    );
+    // URLs (Deno, Node ESM) or absolute paths (Bun).
+    const m = /\(?((?:(?:file|https?|jsr|npm):|\/)[^\s()]+:\d+:\d+)\)?\s*$/
+      .exec(
+        line.trim(),
+      );
     if (m === null) continue;
     const site = m[1];
-    const file = site.replace(/:\d+:\d+$/, "");
+    const path = site.replace(/:\d+:\d+$/, "");
+    const file = path.startsWith("/") ? `file://${path}` : path;
     const inLib = file.startsWith(LIB_DIR) &&
       !file.slice(LIB_DIR.length).includes("/");
     if (!inLib) return site;

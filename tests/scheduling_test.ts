@@ -553,7 +553,9 @@ function* recursive(
       return [...(yield* a), ...(yield* b)];
     }
     log.push(label + "B");
-    yield* sleep(10);
+    // Long enough that every leaf is asleep before the first wakes, even on
+    // a loaded machine: the logs assume the leaves wake in creation order.
+    yield* sleep(100);
     return [label];
   } finally {
     log.push(label + "c");
