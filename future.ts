@@ -684,6 +684,8 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
       if (this._state !== PENDING) settle(this, box);
       // Nothing can complete it any more: reject rather than hang.
       else if (this._loop.isClosed()) reject(new Error("Event loop is closed"));
+      // Until it settles, close() rejects it (see LoopCore._nativeWaits).
+      else this._loop._nativeWaits.add(box);
     }
     if (this._failed) this._retrieved();
     return box.promise;
@@ -915,6 +917,7 @@ export function runLoneCallback(f: Future<unknown>): void {
 
 /** Settles `box` with the outcome of the done future `f`. */
 function settle<T>(f: Future<T>, box: PromiseBox<T>): void {
+  f._loop._nativeWaits.delete(box);
   if (f._state === FINISHED && !f._failed) {
     box.resolve(f._result as T);
     return;

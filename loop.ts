@@ -202,6 +202,8 @@ export class EventLoop implements LoopCore {
    * retrieved yet (their reports; see future.ts): reported at close.
    */
   _unretrieved: Set<NeverRetrieved> = new Set();
+  /** @internal See `LoopCore._nativeWaits`. */
+  _nativeWaits: Set<{ reject: (error: unknown) => void }> = new Set();
   /** @internal */
   #drainBound: () => void;
   /** @internal */
@@ -687,6 +689,11 @@ export class EventLoop implements LoopCore {
     // rather than whenever (if ever) the engine collects its future.
     for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
+    // Futures awaited natively can no longer settle: reject, never hang.
+    for (const box of this._nativeWaits) {
+      box.reject(new Error("Event loop is closed"));
+    }
+    this._nativeWaits.clear();
     this._ready.clear();
     this._timers.clear();
     this.#disarmHostTimer();

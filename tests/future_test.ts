@@ -7,7 +7,7 @@ import {
   Context,
   ContextVar,
   createTask,
-  type EventLoop,
+  EventLoop,
   type ExceptionContext,
   Future,
   InvalidStateError,
@@ -761,4 +761,21 @@ Deno.test("Future exception was never retrieved: debug mode adds where it was ma
     assert.equal(typeof errors[0].sourceTraceback, "string");
     assert.match(errors[0].sourceTraceback as string, /failAndDrop/);
   });
+});
+
+Deno.test("await on a pending future rejects when its loop closes later", async () => {
+  const loop = new EventLoop();
+  const f = loop.createFuture<number>();
+  const awaited = (async () => await f)();
+  const viaPromise = f.toPromise();
+  loop.close();
+  await assert.rejects(awaited, /Event loop is closed/);
+  await assert.rejects(viaPromise, /Event loop is closed/);
+  // A future that settled before close keeps its outcome.
+  const loop2 = new EventLoop();
+  const g = loop2.createFuture<number>();
+  const p = g.toPromise();
+  g.setResult(7);
+  loop2.close();
+  assert.equal(await p, 7);
 });
