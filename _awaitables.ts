@@ -69,7 +69,7 @@ export function ensureFuture<T>(
   return toFuture(x, loop ?? undefined, "ensureFuture", "x");
 }
 
-/** @internal {@linkcode ensureFuture} without checks, for `fn`'s messages. */
+/** @ignore {@linkcode ensureFuture} without checks, for `fn`'s messages. */
 export function toFuture<T>(
   x: Future<T> | Coroutine<T> | PromiseLike<T>,
   loop: EventLoop | undefined,

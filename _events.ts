@@ -7,12 +7,12 @@
 
 import type { EventLoop } from "./loop.ts";
 
-/** @internal The fields of a Context that entering and leaving touch. */
+/** @ignore The fields of a Context that entering and leaving touch. */
 export interface ContextSlot {
   _entered: boolean;
 }
 
-/** @internal How the loop runs a ready entry: see `ReadyItem._runEntry`. */
+/** @ignore How the loop runs a ready entry: see `ReadyItem._runEntry`. */
 // deno-lint-ignore no-explicit-any
 export type RunEntry = (entry: any) => void;
 
@@ -21,7 +21,7 @@ export type RunEntry = (entry: any) => void;
 export type HandleCallback = (arg: any) => void;
 
 /**
- * @internal An entry of the ready queue: a Handle, a pending task (its
+ * @ignore An entry of the ready queue: a Handle, a pending task (its
  * next step) or a done future (its lone internal done callback).
  */
 export interface ReadyItem {
@@ -69,7 +69,7 @@ export class NeverRetrieved {
 }
 
 /**
- * @internal What futures, tasks, handles and parking lots use of their loop (asyncio's
+ * @ignore What futures, tasks, handles and parking lots use of their loop (asyncio's
  * futures.py uses `get_debug()`, `call_exception_handler()` and
  * `call_soon()`): EventLoop implements it, and nothing below loop.ts calls
  * any other member of a loop.
@@ -119,7 +119,7 @@ export interface LoopCore {
 }
 
 /**
- * @internal A task as the modules below task.ts see it (Task implements it): a ready
+ * @ignore A task as the modules below task.ts see it (Task implements it): a ready
  * entry (its next step) with the state the parking lot, the yield protocol
  * and the context code read.
  */

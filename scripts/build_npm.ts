@@ -154,6 +154,24 @@ export function withDisposableLib(text: string): string {
     : text;
 }
 
+/**
+ * Drops the private seam interfaces of `_events.ts` from `implements`
+ * clauses: `stripInternal` removes the `@internal` members that implement
+ * them, so a consumer's type check would otherwise fail on the class.
+ */
+export function withoutSeamImplements(text: string): string {
+  const seam = new Set(["ReadyItem", "LoopCore", "TaskCore", "ContextSlot"]);
+  return text.replace(
+    /\s+implements\s+([^{]+?)\s*\{/g,
+    (_m, list: string) => {
+      const kept = list.split(",").map((s) => s.trim()).filter((s) =>
+        !seam.has(s)
+      );
+      return kept.length === 0 ? " {" : ` implements ${kept.join(", ")} {`;
+    },
+  );
+}
+
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) {
     const p = dir + "/" + e.name;
@@ -266,7 +284,9 @@ async function buildWithTsc(entries: [string, string][]): Promise<void> {
   for (const f of await walk(npmDir + "esm")) {
     if (!f.endsWith(".d.ts")) continue;
     const text = await Deno.readTextFile(f);
-    const fixed = withDisposableLib(rewriteDtsSpecifiers(text));
+    const fixed = withoutSeamImplements(
+      withDisposableLib(rewriteDtsSpecifiers(text)),
+    );
     if (fixed !== text) await Deno.writeTextFile(f, fixed);
   }
 
