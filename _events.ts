@@ -104,12 +104,6 @@ export interface LoopCore {
   isClosed(): boolean;
   /** The failures nobody retrieved yet (reported at close at the latest). */
   _unretrieved: Set<NeverRetrieved>;
-  /**
-   * Native promises of pending futures (`await fut`, `toPromise()`): close
-   * rejects them with `Event loop is closed`, since nothing can settle
-   * them afterwards.
-   */
-  _nativeWaits: Set<{ reject: (error: unknown) => void }>;
   /** The task whose step runs now. */
   _currentTask: TaskCore | null;
   /** The loop's callbacks are on the JS stack. */

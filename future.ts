@@ -684,8 +684,8 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
       if (this._state !== PENDING) settle(this, box);
       // Nothing can complete it any more: reject rather than hang.
       else if (this._loop.isClosed()) reject(new Error("Event loop is closed"));
-      // Until it settles, close() rejects it (see LoopCore._nativeWaits).
-      else this._loop._nativeWaits.add(box);
+      // Until it settles, its loop's close() rejects it.
+      else addNativeWait(this._loop, box);
     }
     if (this._failed) this._retrieved();
     return box.promise;
@@ -915,9 +915,29 @@ export function runLoneCallback(f: Future<unknown>): void {
 }
 (Future.prototype as { _runEntry: RunEntry })._runEntry = runLoneCallback;
 
+/** Per loop, the native promises of its pending futures (`await fut`). */
+const nativeWaits = new WeakMap<object, Set<PromiseBox<unknown>>>();
+
+function addNativeWait(loop: object, box: PromiseBox<unknown>): void {
+  let set = nativeWaits.get(loop);
+  if (set === undefined) nativeWaits.set(loop, set = new Set());
+  set.add(box);
+}
+
+/**
+ * @internal Rejects the native promises of `loop`'s pending futures with
+ * `Event loop is closed`: once it is closed nothing can settle them.
+ */
+export function rejectNativeWaits(loop: object): void {
+  const set = nativeWaits.get(loop);
+  if (set === undefined) return;
+  nativeWaits.delete(loop);
+  for (const box of set) box.reject(new Error("Event loop is closed"));
+}
+
 /** Settles `box` with the outcome of the done future `f`. */
 function settle<T>(f: Future<T>, box: PromiseBox<T>): void {
-  f._loop._nativeWaits.delete(box);
+  nativeWaits.get(f._loop)?.delete(box);
   if (f._state === FINISHED && !f._failed) {
     box.resolve(f._result as T);
     return;

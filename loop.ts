@@ -60,7 +60,7 @@ import {
   runningState,
 } from "./_events.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
-import { Future, reportNeverRetrieved } from "./future.ts";
+import { Future, rejectNativeWaits, reportNeverRetrieved } from "./future.ts";
 import {
   checkTaskOptions,
   ensureFuture,
@@ -202,8 +202,6 @@ export class EventLoop implements LoopCore {
    * retrieved yet (their reports; see future.ts): reported at close.
    */
   _unretrieved: Set<NeverRetrieved> = new Set();
-  /** @internal See `LoopCore._nativeWaits`. */
-  _nativeWaits: Set<{ reject: (error: unknown) => void }> = new Set();
   /** @internal */
   #drainBound: () => void;
   /** @internal */
@@ -690,10 +688,7 @@ export class EventLoop implements LoopCore {
     for (const held of this._unretrieved) reportNeverRetrieved(held);
     this._closed = true;
     // Futures awaited natively can no longer settle: reject, never hang.
-    for (const box of this._nativeWaits) {
-      box.reject(new Error("Event loop is closed"));
-    }
-    this._nativeWaits.clear();
+    rejectNativeWaits(this);
     this._ready.clear();
     this._timers.clear();
     this.#disarmHostTimer();
