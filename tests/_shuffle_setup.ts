@@ -23,6 +23,7 @@ export const SHUFFLE_OPT_OUT: ReadonlySet<string> = new Set<string>([
   // The inner task must start before the EPSILON timeout fires; shuffled,
   // a loaded machine can put both in one batch with the timeout first.
   "waitFor: waits for the task's cancellation to finish",
+  "waitFor: an exception raised during the cancellation is rethrown",
   // combinators_test.ts
   "asCompleted: a timeout makes the remaining awaits throw",
   "waitFor: cancelled while the work ignores cancellation",
