@@ -533,6 +533,19 @@ const converters: Record<string, Convert> = {
   },
 };
 
+/** One future per loop that every leaf waits on, opened `ms` after the first. */
+const gates = new WeakMap<object, Future<void>>();
+function leafGate(ms: number): Future<void> {
+  const loop = getRunningLoop();
+  let gate = gates.get(loop);
+  if (gate === undefined) {
+    const g = loop.createFuture<void>();
+    loop.callLater(ms, () => g.setResult());
+    gates.set(loop, gate = g);
+  }
+  return gate;
+}
+
 function* recursive(
   convert: Convert,
   maxDepth: number,
@@ -553,9 +566,10 @@ function* recursive(
       return [...(yield* a), ...(yield* b)];
     }
     log.push(label + "B");
-    // Long enough that every leaf is asleep before the first wakes, even on
-    // a loaded machine: the logs assume the leaves wake in creation order.
-    yield* sleep(100);
+    // asynkit's leaves all sleep the same time and wake in one batch, in
+    // creation order; one gate that a timer opens gives exactly that on a
+    // loaded machine too (separate real-time timers can split the batch).
+    yield* leafGate(100);
     return [label];
   } finally {
     log.push(label + "c");
