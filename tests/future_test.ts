@@ -689,6 +689,9 @@ Deno.test("Future exception was never retrieved: reported after GC", async () =>
     const err = new Error("nobody looked");
     failAndDrop(loop, err, () => {});
     await collect();
+    // Bun's JSC scans the stack conservatively and may keep one dropped
+    // object alive; loop close then reports it (at the latest, as promised).
+    if (errors.length === 0 && "Bun" in globalThis) loop.close();
     assert.equal(errors.length, 1);
     assert.equal(errors[0].message, "Future exception was never retrieved");
     assert.equal(errors[0].exception, err);
