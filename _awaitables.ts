@@ -3,8 +3,8 @@
 // gather over many of them. Public through task.ts, which re-exports them;
 // below task.ts, it makes tasks only through `loop.createTask`.
 
-import type { Context } from "./context.ts";
-import { copyContext } from "./context.ts";
+import type { Context } from "./_context.ts";
+import { copyContext } from "./_context.ts";
 import { contextState, runningTask } from "./_context_state.ts";
 import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
 import {
@@ -16,8 +16,13 @@ import {
 import { describe } from "./_describe.ts";
 import { CancelledError } from "./_errors.ts";
 import { getRunningLoop } from "./_events.ts";
-import { CANCELLED, FINISHED, PENDING } from "./_future_bits.ts";
-import { cancelledErrorOf, Future } from "./future.ts";
+import {
+  CANCELLED,
+  cancelledErrorOf,
+  FINISHED,
+  PENDING,
+} from "./_future_bits.ts";
+import { Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import { badType, checkOptions, optBoolean, optLoop } from "./_validate.ts";
 

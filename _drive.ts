@@ -15,7 +15,7 @@ import {
 import { enterContext, exitContext } from "./_context_state.ts";
 import type { AnyCoroutine } from "./_coro.ts";
 import { runningState } from "./_events.ts";
-import type { Context } from "./context.ts";
+import type { Context } from "./_context.ts";
 import { PENDING } from "./_future_bits.ts";
 import { Task } from "./task.ts";
 

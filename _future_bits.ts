@@ -1,10 +1,16 @@
 // The packed booleans and the rarely set fields of Future and Task. Programs
 // make futures and tasks in bulk, so every field they carry counts: a field
 // that is almost never set lives in a FutureExtra made on first write, and
-// the booleans share one small integer.
+// the booleans share one small integer. Also the two operations on these
+// fields that future.ts shares with task.ts and _awaitables.ts but does not
+// export: the CancelledError of a cancelled future, and running a done
+// future's lone internal callback.
 
-import type { CancelledError } from "./_errors.ts";
-import type { NeverRetrieved } from "./_events.ts";
+import { contextState } from "./_context_state.ts";
+import { CancelledError } from "./_errors.ts";
+import type { LoopCore, NeverRetrieved } from "./_events.ts";
+import { reportCallbackError } from "./_handle.ts";
+import type { Context } from "./_context.ts";
 
 /** A future's states (asyncio's `_PENDING`, `_CANCELLED`, `_FINISHED`). */
 export const PENDING = 0;
@@ -57,4 +63,56 @@ export class FutureExtra<T> {
   pendingExc: unknown = NO_EXC;
   /** The "never retrieved" report registered while `FLAG_LOG_TRACEBACK`. */
   neverRetrieved: NeverRetrieved | null = null;
+}
+
+/** What {@linkcode cancelledErrorOf} reads of a future. */
+export interface CancelFields {
+  _cancelledExc: CancelledError | null;
+  readonly _cancelMessage: string | undefined;
+}
+
+/**
+ * The CancelledError to throw for a cancelled future (or to throw into a
+ * task being cancelled). A plain function: an error made inside a method
+ * keeps the method's receiver alive in its captured frames (see
+ * ReadyItem._runEntry), and a task step must not make one that keeps its
+ * task.
+ */
+export function cancelledErrorOf(f: CancelFields): CancelledError {
+  const saved = f._cancelledExc;
+  if (saved !== null) {
+    f._cancelledExc = null;
+    return saved;
+  }
+  return new CancelledError(f._cancelMessage);
+}
+
+/** What {@linkcode runLoneCallback} reads of a done future. */
+export interface LoneCallbackFields {
+  _callbacks: unknown;
+  readonly _loop: LoopCore;
+}
+
+/**
+ * Runs the lone done callback a future queued itself for (`_scheduleLone`):
+ * the ready entry of a done future.
+ */
+export function runLoneCallback(f: LoneCallbackFields): void {
+  const cb = f._callbacks;
+  if (typeof cb !== "function") return;
+  f._callbacks = null;
+  // An internal callback reads no context variables: no context to enter.
+  try {
+    cb(f);
+  } catch (e) {
+    reportCallbackError(
+      e,
+      cb as (arg: unknown) => void,
+      f,
+      contextState.internal as Context,
+      f._loop,
+      null,
+      null,
+    );
+  }
 }

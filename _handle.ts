@@ -8,7 +8,7 @@ import { enterContext, exitContext } from "./_context_state.ts";
 
 import { KeyboardInterrupt } from "./_errors.ts";
 import { sourceTracebacks } from "./_debug_info.ts";
-import type { Context } from "./context.ts";
+import type { Context } from "./_context.ts";
 import type {
   HandleCallback,
   LoopCore,

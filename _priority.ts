@@ -13,7 +13,7 @@ import { badType, checkOptions } from "./_validate.ts";
 import type { ReadyItem, TaskCore } from "./_events.ts";
 import { ParkingLot } from "./_parking_lot.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
-import type { Context } from "./context.ts";
+import type { Context } from "./_context.ts";
 import { Condition, Lock, type LockGuard } from "./locks.ts";
 import { EventLoop, type EventLoopOptions } from "./loop.ts";
 import { taskIsRunnable } from "./scheduling.ts";

@@ -57,7 +57,7 @@ import {
 } from "./_drive.ts";
 import { DONE, NEW, rememberCoroTask, SUSPENDED } from "./_yield.ts";
 import { getRunningLoop } from "./_events.ts";
-import { type Context, copyContext } from "./context.ts";
+import { type Context, copyContext } from "./_context.ts";
 import { CancelledError, Future, InvalidStateError } from "./future.ts";
 import { Task, type TaskOptions } from "./task.ts";
 import type { EventLoop } from "./loop.ts";

@@ -24,8 +24,8 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { copyContext } from "./context.ts";
+import type { Context } from "./_context.ts";
+import { callbackContext } from "./_context.ts";
 import { contextState } from "./_context_state.ts";
 import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { describe } from "./_describe.ts";
@@ -37,6 +37,7 @@ import {
 } from "./_errors.ts";
 import {
   CANCELLED,
+  cancelledErrorOf,
   FINISHED,
   FLAG_BLOCKING,
   FLAG_FAILED,
@@ -44,8 +45,11 @@ import {
   FutureExtra,
   PENDING,
   type PromiseBox,
+  runLoneCallback,
 } from "./_future_bits.ts";
-import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
+import { addNativeWait, dropNativeWait } from "./_native_waits.ts";
+import { watchUnretrieved } from "./_never_retrieved.ts";
+import { Handle, type RunEntry } from "./_handle.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   getRunningLoop,
@@ -57,7 +61,6 @@ import {
 } from "./_events.ts";
 import type { Coroutine, Suspend } from "./_coro.ts";
 import {
-  checkContextOption,
   checkFunction,
   checkFutureOptions,
   checkLoop,
@@ -79,36 +82,6 @@ export interface FutureOptions {
 export interface DoneCallbackOptions {
   /** The context to run the callback in; a copy of the current one by default. */
   context?: Context;
-}
-
-// Reports a failure nobody retrieved when its future is collected. Its loop
-// keeps the record in `_unretrieved` until it is retrieved or reported, so
-// that closing the loop reports what is left at once, and so that a record
-// no longer there is not reported at all. (No unregister token: the engine's
-// token table would grow with every failure.)
-const neverRetrieved = new FinalizationRegistry<NeverRetrieved>(
-  reportNeverRetrieved,
-);
-
-/**
- * @internal Reports `held` once, from the registry or from `loop.close()`,
- * unless it was retrieved.
- */
-export function reportNeverRetrieved(held: NeverRetrieved): void {
-  const loop = held.loop;
-  if (!loop._unretrieved.delete(held)) return;
-  const name = held.name;
-  const what = name === null
-    ? ""
-    : ` name='${typeof name === "number" ? `Task-${name}` : name}'`;
-  loop.callExceptionHandler({
-    message: `${held.kind} exception was never retrieved`,
-    exception: held.exception,
-    description: `<${held.kind} finished${what} exception=${
-      describe(held.exception)
-    }>`,
-    sourceTraceback: held.sourceTraceback,
-  });
 }
 
 /**
@@ -458,8 +431,10 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
     options?: DoneCallbackOptions,
   ): void {
     checkFunction("Future.addDoneCallback", "callback", callback);
-    if (options != null) checkContextOption("Future.addDoneCallback", options);
-    this._addCallback(callback, options?.context ?? copyContext());
+    this._addCallback(
+      callback,
+      callbackContext("Future.addDoneCallback", options),
+    );
   }
 
   /** @internal addDoneCallback without checks. */
@@ -764,8 +739,7 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
       sourceTracebacks.get(this),
     );
     this._extraFields().neverRetrieved = held;
-    loop._unretrieved.add(held);
-    neverRetrieved.register(this, held);
+    watchUnretrieved(this, held);
     this._finish(FINISHED);
   }
 
@@ -877,67 +851,11 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
   }
 }
 
-/**
- * @internal The CancelledError to throw for a cancelled future (or to throw
- * into a task being cancelled). A plain function: an error made inside a
- * method keeps the method's receiver alive in its captured frames (see
- * ReadyItem._runEntry), and a task step must not make one that keeps its
- * task.
- */
-export function cancelledErrorOf(f: Future<unknown>): CancelledError {
-  const saved = f._cancelledExc;
-  if (saved !== null) {
-    f._cancelledExc = null;
-    return saved;
-  }
-  return new CancelledError(f._cancelMessage);
-}
-
-/** @internal Runs the lone done callback queued by `_scheduleLone`. */
-export function runLoneCallback(f: Future<unknown>): void {
-  const cb = f._callbacks;
-  if (typeof cb !== "function") return;
-  f._callbacks = null;
-  // An internal callback reads no context variables: no context to enter.
-  try {
-    cb(f);
-  } catch (e) {
-    reportCallbackError(
-      e,
-      cb,
-      f,
-      contextState.internal as Context,
-      f._loop,
-      null,
-      null,
-    );
-  }
-}
 (Future.prototype as { _runEntry: RunEntry })._runEntry = runLoneCallback;
-
-/** Per loop, the native promises of its pending futures (`await fut`). */
-const nativeWaits = new WeakMap<object, Set<PromiseBox<unknown>>>();
-
-function addNativeWait(loop: object, box: PromiseBox<unknown>): void {
-  let set = nativeWaits.get(loop);
-  if (set === undefined) nativeWaits.set(loop, set = new Set());
-  set.add(box);
-}
-
-/**
- * @internal Rejects the native promises of `loop`'s pending futures with
- * `Event loop is closed`: once it is closed nothing can settle them.
- */
-export function rejectNativeWaits(loop: object): void {
-  const set = nativeWaits.get(loop);
-  if (set === undefined) return;
-  nativeWaits.delete(loop);
-  for (const box of set) box.reject(new Error("Event loop is closed"));
-}
 
 /** Settles `box` with the outcome of the done future `f`. */
 function settle<T>(f: Future<T>, box: PromiseBox<T>): void {
-  nativeWaits.get(f._loop)?.delete(box);
+  dropNativeWait(f._loop, box);
   if (f._state === FINISHED && !f._failed) {
     box.resolve(f._result as T);
     return;

@@ -42,7 +42,7 @@
 
 import { CancelledError } from "./_errors.ts";
 import { runningState } from "./_events.ts";
-import { copyContext } from "./context.ts";
+import { copyContext } from "./_context.ts";
 import { hostContextStore } from "./_host_context.ts";
 import { Future } from "./future.ts";
 import { PENDING } from "./_future_bits.ts";

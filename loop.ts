@@ -33,7 +33,7 @@
  * @module
  */
 
-import { type Context, copyContext } from "./context.ts";
+import { callbackContext, type Context } from "./_context.ts";
 import { captureStack, sourceTracebacks } from "./_debug_info.ts";
 import { type Coroutine, isCoroutine } from "./_coro.ts";
 import {
@@ -60,7 +60,9 @@ import {
   runningState,
 } from "./_events.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
-import { Future, rejectNativeWaits, reportNeverRetrieved } from "./future.ts";
+import { Future } from "./future.ts";
+import { rejectNativeWaits } from "./_native_waits.ts";
+import { reportNeverRetrieved } from "./_never_retrieved.ts";
 import {
   checkTaskOptions,
   ensureFuture,
@@ -70,7 +72,6 @@ import {
 import {
   badType,
   checkCallback,
-  checkContextOption,
   checkCoroutine,
   checkInteger,
   checkOptions,
@@ -283,11 +284,10 @@ export class EventLoop implements LoopCore {
    */
   callSoon(callback: () => void, options?: CallOptions): Handle {
     checkCallback(callback, "callSoon");
-    if (options != null) checkContextOption("EventLoop.callSoon", options);
     return this._callSoonArg(
       callback,
       undefined,
-      options?.context ?? copyContext(),
+      callbackContext("EventLoop.callSoon", options),
     );
   }
 
@@ -318,12 +318,11 @@ export class EventLoop implements LoopCore {
   ): TimerHandle {
     checkTime("EventLoop.callLater", "ms", ms);
     checkCallback(callback, "callLater");
-    if (options != null) checkContextOption("EventLoop.callLater", options);
     return this._callAtArg(
       this.time() + ms,
       callback,
       undefined,
-      options?.context ?? copyContext(),
+      callbackContext("EventLoop.callLater", options),
     );
   }
 
@@ -359,12 +358,11 @@ export class EventLoop implements LoopCore {
   ): TimerHandle {
     checkTime("EventLoop.callAt", "when", when);
     checkCallback(callback, "callAt");
-    if (options != null) checkContextOption("EventLoop.callAt", options);
     return this._callAtArg(
       when,
       callback,
       undefined,
-      options?.context ?? copyContext(),
+      callbackContext("EventLoop.callAt", options),
     );
   }
 
@@ -1025,11 +1023,10 @@ export class EventLoop implements LoopCore {
     if (!Number.isInteger(pos)) {
       checkInteger("EventLoop.callInsert", "pos", pos, -Infinity);
     }
-    if (options != null) checkContextOption("EventLoop.callInsert", options);
     const h = new Handle(
       callback,
       undefined,
-      options?.context ?? copyContext(),
+      callbackContext("EventLoop.callInsert", options),
       this,
       null,
     );

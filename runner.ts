@@ -26,7 +26,7 @@
  * @module
  */
 
-import { type Context, copyContext } from "./context.ts";
+import { type Context, copyContext } from "./_context.ts";
 import type { Coroutine } from "./_coro.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { installSigint } from "./_host.ts";

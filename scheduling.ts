@@ -42,7 +42,7 @@ import { describe } from "./_describe.ts";
 import { closeCoro, GeneratorExit, stepCoro } from "./_drive.ts";
 import { Handle } from "./_handle.ts";
 import { getRunningLoop } from "./_events.ts";
-import { ContextVar } from "./context.ts";
+import { ContextVar } from "./_context.ts";
 import { PENDING } from "./_future_bits.ts";
 import type { EventLoop } from "./loop.ts";
 import { allTasks, createTask, sleep, Task } from "./task.ts";

@@ -33,7 +33,7 @@ import {
   type ContextMap,
   contextSnapshot,
   taskContextOf,
-} from "./context.ts";
+} from "./_context.ts";
 import { type Coroutine, isCoroutine, type Suspend } from "./_coro.ts";
 import {
   badYield,
@@ -47,6 +47,7 @@ import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
 import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
 import {
   CANCELLED,
+  cancelledErrorOf,
   FINISHED,
   FLAG_BARE,
   FLAG_CORO_TASK,
@@ -55,10 +56,11 @@ import {
   FLAG_STARTED,
   NO_EXC,
   PENDING,
+  runLoneCallback,
 } from "./_future_bits.ts";
 import { Parking } from "./_parking_lot.ts";
 import { getRunningLoop, runningState } from "./_events.ts";
-import { cancelledErrorOf, Future, runLoneCallback } from "./future.ts";
+import { Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   checkCoroutine,

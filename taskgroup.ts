@@ -45,7 +45,7 @@ import {
   checkOptions,
   optBoolean,
 } from "./_validate.ts";
-import { type Context, copyContext } from "./context.ts";
+import { type Context, copyContext } from "./_context.ts";
 import { getRunningLoop } from "./_events.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";

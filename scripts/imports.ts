@@ -32,14 +32,15 @@ const LAYERS: string[][] = [
     "_events.ts",
     "_host_context.ts",
   ],
-  // 1 argument checks; the current-context slot
-  ["_validate.ts", "_context_state.ts"],
+  // 1 argument checks; the current-context slot; never-retrieved reports
+  ["_validate.ts", "_context_state.ts", "_never_retrieved.ts"],
   // 2 context variables
-  ["context.ts"],
+  ["_context.ts"],
   // 3 handles, the packed future fields, the loop's containers
   [
     "_handle.ts",
     "_future_bits.ts",
+    "_native_waits.ts",
     "_ready_queue.ts",
     "_timer_heap.ts",
     "_shuffle.ts",
@@ -57,6 +58,7 @@ const LAYERS: string[][] = [
   ["_drive.ts"],
   // 9 library modules on top of tasks and the loop
   [
+    "context.ts",
     "runner.ts",
     "eager.ts",
     "monitor.ts",
