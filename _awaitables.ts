@@ -6,7 +6,7 @@
 import type { Context } from "./_context.ts";
 import { copyContext } from "./_context.ts";
 import { contextState, runningTask } from "./_context_state.ts";
-import { addAwaitedBy, discardAwaitedBy } from "./_awaited_by.ts";
+import { addAwaitedByCallback } from "./_awaited_by.ts";
 import {
   type Coroutine,
   isCoroutine,
@@ -351,12 +351,11 @@ export function gather(
     loop ??= fut.getLoop();
     children[i] = fut;
     fut._addCallback(onChildDone, ctx);
-    addAwaitedBy(fut, caller);
   }
+  addAwaitedByCallback(onChildDone, caller);
   outer = new GatheringFuture<unknown[]>(children, loop!);
   function onChildDone(fut: Future<unknown>): void {
     finished++;
-    discardAwaitedBy(fut, caller);
     if (outer === null || outer._state !== PENDING) {
       if (fut._state === FINISHED) fut._retrieved();
       return;

@@ -50,7 +50,11 @@ import { getRunningLoop } from "./_events.ts";
 import { coroutineExpected, isCoroutine } from "./_coro.ts";
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
-import { addAwaitedBy, discardAwaitedBy, waitLabels } from "./_awaited_by.ts";
+import {
+  addAwaitedByCallback,
+  discardAwaitedByCallback,
+  waitLabels,
+} from "./_awaited_by.ts";
 
 export type { Coroutine };
 
@@ -208,6 +212,9 @@ export class TaskGroup {
     }
     this._loop = loop;
     this._cbContext = copyContext();
+    // graph.ts: the children (whose done callback this is) are awaited by
+    // the parent task, as in 3.14.
+    addAwaitedByCallback(this._onTaskDoneBound, this._parentTask);
     this._entered = true;
     let result: T;
     try {
@@ -289,8 +296,6 @@ export class TaskGroup {
       this._onTaskDone(task as Task<unknown>);
     } else {
       this._tasks.add(task as Task<unknown>);
-      // graph.ts: the children are awaited by the parent task (as in 3.14).
-      addAwaitedBy(task as Task<unknown>, this._parentTask);
       task.addDoneCallback(this._onTaskDoneBound, {
         context: this._cbContext!,
       });
@@ -331,6 +336,7 @@ export class TaskGroup {
       // must not keep the parent task alive too, or a failed task could
       // never be collected (see ReadyItem._runEntry).
       this._parentTask = null;
+      discardAwaitedByCallback(this._onTaskDoneBound);
     }
   }
 
@@ -396,7 +402,6 @@ export class TaskGroup {
   /** @internal */
   _onTaskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
-    discardAwaitedBy(task, this._parentTask);
     const fut = this._onCompletedFut;
     if (fut !== null && this._tasks.size === 0 && !fut.done()) {
       fut.setResult(true);
