@@ -313,8 +313,10 @@ export function gather(
   checkOptions("gather", options);
   optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
   const returnExceptions = options?.returnExceptions === true;
-  const args = [...awaitables];
-  if (args.length === 0) {
+  // One copy, which becomes the children in place (a 100k gather then
+  // makes one big array, not two).
+  const children = [...awaitables] as Future<unknown>[];
+  if (children.length === 0) {
     const f = getRunningLoop().createFuture<unknown[]>();
     f._resolve([]);
     return f;
@@ -331,10 +333,9 @@ export function gather(
   // graph.ts: the children are awaited by the calling task (as in 3.14).
   const caller = runningTask() as Future<unknown> | null;
   const ctx = contextState.internal as Context;
-  const total = args.length;
-  const children: Future<unknown>[] = new Array(total);
+  const total = children.length;
   for (let i = 0; i < total; i++) {
-    const arg = args[i];
+    const arg = children[i] as Awaitable<unknown>;
     let fut: Future<unknown> | undefined;
     if (arg instanceof Future) {
       fut = loop === undefined || arg._loop === loop

@@ -1,24 +1,50 @@
-// The loop's ready queue: a growable ring buffer of entries (handles, task
-// steps, future callbacks). Push and shift are O(1) and allocate nothing in
-// the steady state; the list-like operations asynkit's scheduling needs
-// (insert, pop at, rotate) happen in place, moving at most half the queue,
-// and are rare. PriorityEventLoop (_priority.ts) swaps in a subclass that
-// orders by priority: every method here is its seam.
+// The loop's ready queue: a FIFO of entries (handles, task steps, future
+// callbacks) kept in fixed-size blocks, as a deque of blocks. Push and shift
+// are O(1) and allocate nothing in the steady state (an emptied block is kept
+// for reuse). Blocks, not one growable ring: a burst of 100k new tasks then
+// writes them into small, young blocks, where one big buffer lives in the
+// old generation and every young entry stored into it (or copied when it
+// doubles) goes through the write barrier's slow path and into the
+// remembered set the next scavenges scan. The list-like operations asynkit's
+// scheduling needs (insert, pop at, rotate) happen in place, moving at most
+// half the queue, and are rare. PriorityEventLoop (_priority.ts) swaps in a
+// subclass that orders by priority: every method here is its seam.
 
 import type { ReadyItem } from "./_events.ts";
 
+const BLOCK_SHIFT = 11;
+/** Entries per block: 2048 (16 KB, a young-generation object). */
+const BLOCK = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK - 1;
+
+type Block = (ReadyItem | undefined)[];
+
+function newBlock(): Block {
+  // Left holey: every slot is written before it is read.
+  return new Array(BLOCK);
+}
+
 /** A FIFO of ready entries with list-style access by position. */
 export class ReadyQueue {
-  _buf: (ReadyItem | undefined)[];
-  _head: number;
+  /** The blocks, first to last; the entries start at `_first` in block 0. */
+  _blocks: Block[];
+  /** Block 0, where the next entry to run is (at `_first`). */
+  _head: Block;
+  _first: number;
+  /** The last block, filled up to `_end` (exclusive). */
+  _tail: Block;
+  _end: number;
   _length: number;
-  _mask: number;
+  /** An emptied block kept for the next one needed, or `null`. */
+  _spare: Block | null;
 
   constructor() {
-    this._buf = new Array(64);
-    this._head = 0;
+    const b = newBlock();
+    this._blocks = [b];
+    this._head = this._tail = b;
+    this._first = this._end = 0;
     this._length = 0;
-    this._mask = 63;
+    this._spare = null;
   }
 
   get length(): number {
@@ -26,23 +52,31 @@ export class ReadyQueue {
   }
 
   push(h: ReadyItem): void {
-    if (this._length > this._mask) this._grow();
-    this._buf[(this._head + this._length) & this._mask] = h;
+    let e = this._end;
+    if (e === BLOCK) {
+      this._addTail();
+      e = 0;
+    }
+    this._tail[e] = h;
+    this._end = e + 1;
     this._length++;
   }
 
   shift(): ReadyItem {
-    const buf = this._buf;
-    const h = buf[this._head] as ReadyItem;
-    buf[this._head] = undefined;
-    this._head = (this._head + 1) & this._mask;
+    const block = this._head;
+    const f = this._first;
+    const h = block[f] as ReadyItem;
+    block[f] = undefined;
     this._length--;
+    if (f === BLOCK_MASK) this._dropFirstBlock();
+    else this._first = f + 1;
     return h;
   }
 
   /** The handle at `i` (0 is the next to run). */
   at(i: number): ReadyItem {
-    return this._buf[(this._head + i) & this._mask] as ReadyItem;
+    const pos = this._first + i;
+    return this._blocks[pos >> BLOCK_SHIFT][pos & BLOCK_MASK] as ReadyItem;
   }
 
   /**
@@ -56,20 +90,23 @@ export class ReadyQueue {
 
   /** Replaces the entry at `i`. */
   set(i: number, h: ReadyItem): void {
-    this._buf[(this._head + i) & this._mask] = h;
+    const pos = this._first + i;
+    this._blocks[pos >> BLOCK_SHIFT][pos & BLOCK_MASK] = h;
   }
 
-  /** Empties the queue and lets a grown buffer go. */
+  /** Empties the queue and lets the blocks go. */
   clear(): void {
-    this._buf = new Array(64);
-    this._head = 0;
+    const b = newBlock();
+    this._blocks = [b];
+    this._head = this._tail = b;
+    this._first = this._end = 0;
     this._length = 0;
-    this._mask = 63;
+    this._spare = null;
   }
 
   /**
    * Inserts `h` before position `i` (0 ≤ i ≤ length), moving the shorter
-   * side of the ring.
+   * side.
    */
   insert(i: number, h: ReadyItem): void {
     const n = this._length;
@@ -77,47 +114,29 @@ export class ReadyQueue {
       this.push(h);
       return;
     }
-    if (n > this._mask) this._grow();
-    const buf = this._buf;
-    const mask = this._mask;
     if (i < n >> 1) {
-      const head = (this._head - 1) & mask;
-      for (let k = 0; k < i; k++) {
-        buf[(head + k) & mask] = buf[(head + k + 1) & mask];
-      }
-      buf[(head + i) & mask] = h;
-      this._head = head;
+      // Open a slot in front, then move the first i entries one left.
+      this._unshiftSlot();
+      for (let k = 0; k < i; k++) this.set(k, this.at(k + 1));
     } else {
-      const head = this._head;
-      for (let k = n; k > i; k--) {
-        buf[(head + k) & mask] = buf[(head + k - 1) & mask];
-      }
-      buf[(head + i) & mask] = h;
+      this.push(this.at(n - 1));
+      for (let k = n - 1; k > i; k--) this.set(k, this.at(k - 1));
     }
-    this._length = n + 1;
+    this.set(i, h);
   }
 
   /** Removes and returns the entry at `i` (0 ≤ i < length). */
   popAt(i: number): ReadyItem {
     if (i === 0) return this.shift();
-    const buf = this._buf;
-    const mask = this._mask;
-    const head = this._head;
     const n = this._length;
-    const h = buf[(head + i) & mask] as ReadyItem;
+    const h = this.at(i);
     if (i < n >> 1) {
-      for (let k = i; k > 0; k--) {
-        buf[(head + k) & mask] = buf[(head + k - 1) & mask];
-      }
-      buf[head] = undefined;
-      this._head = (head + 1) & mask;
+      for (let k = i; k > 0; k--) this.set(k, this.at(k - 1));
+      this.shift();
     } else {
-      for (let k = i; k < n - 1; k++) {
-        buf[(head + k) & mask] = buf[(head + k + 1) & mask];
-      }
-      buf[(head + n - 1) & mask] = undefined;
+      for (let k = i; k < n - 1; k++) this.set(k, this.at(k + 1));
+      this._popLast();
     }
-    this._length = n - 1;
     return h;
   }
 
@@ -127,36 +146,75 @@ export class ReadyQueue {
    */
   rotate(k: number): void {
     const n = this._length;
-    const buf = this._buf;
-    const mask = this._mask;
     if (k <= n >> 1) {
-      // Move the last k to the front, one at a time (no growth: same length).
       for (let j = 0; j < k; j++) {
-        const last = (this._head + this._length - 1) & mask;
-        const h = buf[last];
-        buf[last] = undefined;
-        this._head = (this._head - 1) & mask;
-        buf[this._head] = h;
+        const h = this._popLast();
+        this._unshiftSlot();
+        this.set(0, h);
       }
     } else {
-      for (let j = 0; j < n - k; j++) {
-        const h = buf[this._head];
-        buf[this._head] = undefined;
-        this._head = (this._head + 1) & mask;
-        buf[(this._head + n - 1) & mask] = h;
-      }
+      for (let j = 0; j < n - k; j++) this.push(this.shift());
     }
   }
 
-  _grow(): void {
-    const old = this._buf;
-    const cap = old.length;
-    // Left holey: every slot is written before it is read.
-    const buf: (ReadyItem | undefined)[] = new Array(cap * 2);
-    // Full: the entries run from _head round to _head - 1.
-    for (let i = 0; i < cap; i++) buf[i] = old[(this._head + i) & this._mask];
-    this._buf = buf;
-    this._mask = cap * 2 - 1;
-    this._head = 0;
+  /** Adds an empty slot before the first entry. */
+  _unshiftSlot(): void {
+    if (this._length === 0) {
+      this._first = 0;
+      this._end = this._length = 1;
+      return;
+    }
+    if (this._first === 0) {
+      const b = this._takeBlock();
+      this._blocks.unshift(b);
+      this._head = b;
+      this._first = BLOCK;
+    }
+    this._first--;
+    this._length++;
+  }
+
+  /** Removes and returns the last entry. */
+  _popLast(): ReadyItem {
+    const e = this._end - 1;
+    const h = this._tail[e] as ReadyItem;
+    this._tail[e] = undefined;
+    this._length--;
+    this._end = e;
+    if (e === 0 && this._blocks.length > 1) {
+      this._spare = this._blocks.pop()!;
+      this._tail = this._blocks[this._blocks.length - 1];
+      this._end = BLOCK;
+    }
+    return h;
+  }
+
+  /** Starts a new last block. */
+  _addTail(): void {
+    const b = this._takeBlock();
+    this._blocks.push(b);
+    this._tail = b;
+    this._end = 0;
+  }
+
+  /** The first block is used up: keep it as the spare (or reuse it). */
+  _dropFirstBlock(): void {
+    const blocks = this._blocks;
+    if (blocks.length === 1) {
+      // The queue is empty: start the block over.
+      this._first = this._end = 0;
+      return;
+    }
+    this._spare = blocks.shift()!;
+    this._head = blocks[0];
+    this._first = 0;
+  }
+
+  /** A block for the end or the front: the spare, else a new one. */
+  _takeBlock(): Block {
+    const spare = this._spare;
+    if (spare === null) return newBlock();
+    this._spare = null;
+    return spare;
   }
 }
