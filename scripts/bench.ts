@@ -34,8 +34,10 @@
  *
  * The floor rows measure what V8 itself costs for the same allocations, with
  * no loop: `W1 floor` times 100k generators (alone, then each held by an
- * object with a Task's field count) against native spawn; the last `W5` row
- * sets a created task's bytes against that generator-plus-object.
+ * object with a Task's field count) against native spawn; `W4 floor` times
+ * 100k Task-sized objects holding timer-sized ones through one binary heap
+ * against native timers; the last `W5` row sets a created task's bytes
+ * against that generator-plus-object.
  *
  * `--only=NAME` runs the rows whose name starts with NAME (`W3`, say).
  * `deno task bench:node` and `deno task bench:bun` run the same script,
@@ -416,6 +418,69 @@ function floorWithRecords(): void {
   }
 }
 
+/** A plain object with a sleep timer's field count (8), for W4's floor. */
+class TimerSized {
+  when: number;
+  seq = 0;
+  a: unknown = null;
+  b = false;
+  c = false;
+  d = 0;
+  e: unknown = null;
+  f: unknown = null;
+  constructor(ms: number) {
+    this.when = ms;
+  }
+}
+
+function timerBefore(x: TimerSized, y: TimerSized): boolean {
+  return x.when < y.when || x.when === y.when && x.seq < y.seq;
+}
+
+/**
+ * W4's floor: 100k Task-sized objects, each holding a timer-sized object
+ * pushed on one binary heap by deadline; after one 50 ms host timer, all
+ * popped in order. No loop, no steps: what V8 costs for the allocations
+ * and the heap alone.
+ */
+async function floorTimers(): Promise<void> {
+  const recs = new Array(TIMERS);
+  const heap: TimerSized[] = [];
+  const now = performance.now();
+  for (let i = 0; i < TIMERS; i++) {
+    const t = new TimerSized(now + i % (MAX_SLEEP + 1));
+    t.seq = i;
+    recs[i] = new TaskSized(t);
+    let k = heap.push(t) - 1;
+    while (k > 0) {
+      const p = (k - 1) >> 1;
+      if (!timerBefore(t, heap[p])) break;
+      heap[k] = heap[p];
+      k = p;
+    }
+    heap[k] = t;
+  }
+  await new Promise((r) => setTimeout(r, MAX_SLEEP));
+  while (heap.length > 0) {
+    const top = heap[0];
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && timerBefore(heap[l + 1], heap[l]) ? l + 1 : l;
+        if (!timerBefore(heap[c], last)) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = last;
+    }
+    top.a = recs;
+  }
+}
+
 interface Row {
   name: string;
   unit: string;
@@ -503,6 +568,13 @@ const rows: Row[] = [
     unit: "µs/task",
     ours: async () => perSpawn(await timed(floorWithRecords)),
     native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+  },
+  {
+    name:
+      "W4 floor: Task-sized + timer-sized objects through one heap, no loop",
+    unit: "ms",
+    ours: async () => await timed(floorTimers) - MAX_SLEEP,
+    native: async () => await timed(nativeTimers) - MAX_SLEEP,
   },
   {
     // The "native" column here is V8's own cost for what a created task
