@@ -24,7 +24,6 @@
 
 export {
   Context,
-  type ContextMap,
   ContextVar,
   type ContextVarOptions,
   copyContext,
