@@ -37,6 +37,7 @@ import {
   sleep,
   type Task,
 } from "../mod.ts";
+import { StatsLog } from "./_stats.ts";
 
 /** Counters the server keeps, for tests and curiosity. */
 export interface NodeServerStats {
@@ -104,16 +105,10 @@ export async function startNodeServer(
     failed: 0,
     reported: 0,
   };
-  const log: string[] = [];
-  let watchers: (() => void)[] = [];
-  const note = (key: keyof NodeServerStats | null, line: string): void => {
-    if (key !== null) stats[key]++;
-    log.push(line);
-    if (verbose) console.log(line);
-    const ws = watchers;
-    watchers = [];
-    for (const w of ws) w();
-  };
+  const book = new StatsLog<NodeServerStats>(stats, verbose);
+  const log = book.log;
+  const note = (key: keyof NodeServerStats | null, line: string): void =>
+    book.note(key, line);
 
   // The runner's main task lives as long as the server: its loop runs the
   // request tasks. Resolving `stopped` ends it.
@@ -188,33 +183,10 @@ export async function startNodeServer(
   const url = `http://127.0.0.1:${port}`;
   note(null, `listening on ${url}`);
 
-  function waitUntil(
+  const waitUntil = (
     predicate: (s: NodeServerStats) => boolean,
-    ms = 5000,
-  ): Promise<void> {
-    return new Promise((ok, fail) => {
-      if (predicate(stats)) return ok();
-      const timer = setTimeout(() => {
-        watchers = watchers.filter((w) => w !== check);
-        fail(
-          new Error(
-            `waitUntil: not reached after ${ms} ms; stats ${
-              JSON.stringify(stats)
-            }`,
-          ),
-        );
-      }, ms);
-      const check = (): void => {
-        if (predicate(stats)) {
-          clearTimeout(timer);
-          ok();
-        } else {
-          watchers.push(check);
-        }
-      };
-      watchers.push(check);
-    });
-  }
+    ms?: number,
+  ): Promise<void> => book.waitUntil(predicate, ms);
 
   let closing: Promise<void> | null = null;
   function close(): Promise<void> {

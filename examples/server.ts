@@ -44,6 +44,7 @@ import {
 import { delay, fromAbortable } from "../interop.ts";
 import { ContextVar } from "../context.ts";
 import { formatTaskTree } from "../graph.ts";
+import { StatsLog } from "./_stats.ts";
 
 /** The id of the request a `/whoami` task serves. */
 const requestId = new ContextVar<string>("requestId", { default: "none" });
@@ -134,16 +135,10 @@ export function startServer(options?: ServerOptions): RunningServer {
     upstreamAborted: 0,
     innerFetchAborted: 0,
   };
-  const log: string[] = [];
-  let watchers: (() => void)[] = [];
-  const note = (key: keyof ServerStats | null, line: string): void => {
-    if (key !== null) stats[key]++;
-    log.push(line);
-    if (verbose) console.log(line);
-    const ws = watchers;
-    watchers = [];
-    for (const w of ws) w();
-  };
+  const book = new StatsLog<ServerStats>(stats, verbose);
+  const log = book.log;
+  const note = (key: keyof ServerStats | null, line: string): void =>
+    book.note(key, line);
 
   // The one loop every request task runs on, for the server's lifetime.
   const loop = new EventLoop();
@@ -243,33 +238,10 @@ export function startServer(options?: ServerOptions): RunningServer {
   base = `http://${server.addr.hostname}:${server.addr.port}`;
   note(null, `listening on ${base}`);
 
-  function waitUntil(
+  const waitUntil = (
     predicate: (s: ServerStats) => boolean,
-    ms = 5000,
-  ): Promise<void> {
-    return new Promise((ok, fail) => {
-      if (predicate(stats)) return ok();
-      const timer = setTimeout(() => {
-        watchers = watchers.filter((w) => w !== check);
-        fail(
-          new Error(
-            `waitUntil: not reached after ${ms} ms; stats ${
-              JSON.stringify(stats)
-            }`,
-          ),
-        );
-      }, ms);
-      const check = (): void => {
-        if (predicate(stats)) {
-          clearTimeout(timer);
-          ok();
-        } else {
-          watchers.push(check);
-        }
-      };
-      watchers.push(check);
-    });
-  }
+    ms?: number,
+  ): Promise<void> => book.waitUntil(predicate, ms);
 
   function close(): Promise<void> {
     closing ??= (async () => {

@@ -207,8 +207,11 @@ async function runTsc(
   }
 }
 
-/** Examples that tests import on Node (built into npm/examples/, not packed). */
-const TESTED_EXAMPLES = ["examples/node_server.ts"];
+/**
+ * Examples that tests import on Node, and the modules they import (built
+ * into npm/examples/, not packed; compiled without resolving imports).
+ */
+const TESTED_EXAMPLES = ["examples/node_server.ts", "examples/_stats.ts"];
 
 /** tests/*.ts (top level: tests/browser/ is the browser check's page). */
 async function testFiles(): Promise<string[]> {
