@@ -49,6 +49,7 @@ import { Event } from "./locks.ts";
 import { getRunningLoop, runningState } from "./_events.ts";
 import { describe } from "./_describe.ts";
 import { waitLabels } from "./_awaited_by.ts";
+import { DONE_UNDEFINED } from "./_yield.ts";
 import type { EventLoop } from "./loop.ts";
 import {
   checkOptions,
@@ -672,10 +673,6 @@ export class Queue<T> {
 const OP_READY = 0;
 const OP_PARKED = 1;
 const OP_DONE = 2;
-const PUT_DONE: IteratorResult<unknown, undefined> = {
-  value: undefined,
-  done: true,
-};
 
 /**
  * The coroutine of `Queue.get()` and `Queue.put(item)`: a small iterator in
@@ -701,7 +698,7 @@ class QueueOp<T> {
   }
 
   next(): IteratorResult<unknown, unknown> {
-    if (this._phase === OP_DONE) return PUT_DONE;
+    if (this._phase === OP_DONE) return DONE_UNDEFINED;
     const q = this._queue;
     this._phase = OP_DONE; // an error below ends the coroutine
     if (this._mustWait()) {
@@ -714,7 +711,7 @@ class QueueOp<T> {
     const item = this._item as T;
     this._item = undefined;
     q.putNowait(item);
-    return PUT_DONE;
+    return DONE_UNDEFINED;
   }
 
   throw(e: unknown): never {
