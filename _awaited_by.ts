@@ -73,13 +73,14 @@ export function recordedAwaitedBy(
 ): readonly Future<unknown>[] {
   const r = records.get(fut);
   const out = r === undefined ? [] : r instanceof Set ? [...r] : [r];
-  const cbs = fut._callbacks;
-  const n = Array.isArray(cbs) ? cbs.length : 1;
-  for (let i = 0; i < n; i += 2) {
-    const cb = Array.isArray(cbs) ? cbs[i] : cbs;
+  const add = (cb: unknown): void => {
     const w = typeof cb === "function" ? callbackWaiters.get(cb) : undefined;
     if (w !== undefined && w !== fut && !out.includes(w)) out.push(w);
-  }
+  };
+  // A lone callback, or (callback, context) pairs: see Future._callbacks.
+  const cbs = fut._callbacks;
+  if (!Array.isArray(cbs)) add(cbs);
+  else for (let i = 0; i < cbs.length; i += 2) add(cbs[i]);
   return out;
 }
 

@@ -58,6 +58,7 @@ import {
   run,
   sleep,
 } from "../mod.ts";
+import { type TimerEntry, TimerHeap } from "../_timer_heap.ts";
 
 // The same script runs on Node and Bun, bundled (`deno task bench:node`,
 // `deno task bench:bun`): the few host APIs it needs are looked up here.
@@ -418,67 +419,42 @@ function floorWithRecords(): void {
   }
 }
 
-/** A plain object with a sleep timer's field count (8), for W4's floor. */
+/**
+ * A plain object with a sleep timer's field count (8), four of them the
+ * fields the timer heap reads, for W4's floor.
+ */
 class TimerSized {
-  when: number;
-  seq = 0;
+  _when: number;
+  _seq: number;
+  _scheduled = false;
+  _cancelled = false;
   a: unknown = null;
-  b = false;
-  c = false;
-  d = 0;
-  e: unknown = null;
-  f: unknown = null;
-  constructor(ms: number) {
-    this.when = ms;
+  b: unknown = null;
+  c = 0;
+  d: unknown = null;
+  constructor(when: number, seq: number) {
+    this._when = when;
+    this._seq = seq;
   }
-}
-
-function timerBefore(x: TimerSized, y: TimerSized): boolean {
-  return x.when < y.when || x.when === y.when && x.seq < y.seq;
 }
 
 /**
  * W4's floor: 100k Task-sized objects, each holding a timer-sized object
- * pushed on one binary heap by deadline; after one 50 ms host timer, all
- * popped in order. No loop, no steps: what V8 costs for the allocations
- * and the heap alone.
+ * pushed on the loop's own timer heap (`_timer_heap.ts`); after one 50 ms
+ * host timer, all popped in order. No loop, no steps: what V8 costs for the
+ * allocations and the heap alone.
  */
 async function floorTimers(): Promise<void> {
   const recs = new Array(TIMERS);
-  const heap: TimerSized[] = [];
+  const heap = new TimerHeap();
   const now = performance.now();
   for (let i = 0; i < TIMERS; i++) {
-    const t = new TimerSized(now + i % (MAX_SLEEP + 1));
-    t.seq = i;
+    const t = new TimerSized(now + i % (MAX_SLEEP + 1), i);
     recs[i] = new TaskSized(t);
-    let k = heap.push(t) - 1;
-    while (k > 0) {
-      const p = (k - 1) >> 1;
-      if (!timerBefore(t, heap[p])) break;
-      heap[k] = heap[p];
-      k = p;
-    }
-    heap[k] = t;
+    heap.push(t as unknown as TimerEntry);
   }
   await new Promise((r) => setTimeout(r, MAX_SLEEP));
-  while (heap.length > 0) {
-    const top = heap[0];
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && timerBefore(heap[l + 1], heap[l]) ? l + 1 : l;
-        if (!timerBefore(heap[c], last)) break;
-        heap[i] = heap[c];
-        i = c;
-      }
-      heap[i] = last;
-    }
-    top.a = recs;
-  }
+  while (heap.length > 0) (heap.pop() as unknown as TimerSized).a = recs;
 }
 
 interface Row {
