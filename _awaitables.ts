@@ -313,8 +313,8 @@ export function gather(
   checkOptions("gather", options);
   optBoolean("gather", "options.returnExceptions", options?.returnExceptions);
   const returnExceptions = options?.returnExceptions === true;
-  // One copy, which becomes the children in place (a 100k gather then
-  // makes one big array, not two).
+  // One copy, which becomes the children in place and then the results (a
+  // 100k gather makes one big array, not three).
   const children = [...awaitables] as Future<unknown>[];
   if (children.length === 0) {
     const f = getRunningLoop().createFuture<unknown[]>();
@@ -373,16 +373,20 @@ export function gather(
       }
     }
     if (finished === total) {
-      const results = children.map((f) => {
+      // The results take the children's places: the outer future is done,
+      // so nothing reads them as children again (cancel() returns early).
+      const results = children as unknown[];
+      for (let i = 0; i < total; i++) {
+        const f = children[i];
         if (f._state !== FINISHED) {
-          return new CancelledError(f._cancelMessage ?? "");
-        }
-        if (f._failed) {
+          results[i] = new CancelledError(f._cancelMessage ?? "");
+        } else if (f._failed) {
           f._retrieved();
-          return f._exception;
+          results[i] = f._exception;
+        } else {
+          results[i] = f._result;
         }
-        return f._result;
-      });
+      }
       if (outer._cancelRequested) {
         // The cancel's message is kept: asyncio takes the error of the last
         // child in argument order, which loses it when that child was not

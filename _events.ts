@@ -119,9 +119,9 @@ export interface LoopCore {
  */
 export interface TaskCore extends ReadyItem {
   _loop: LoopCore;
-  /** 0 pending, 1 cancelled, 2 finished. */
-  _state: number;
-  /** Packed booleans (see `_future_bits.ts`). */
+  /** 0 pending, 1 cancelled, 2 finished (`_flags & STATE_MASK`). */
+  readonly _state: number;
+  /** The state and packed booleans (see `_future_bits.ts`). */
   _flags: number;
   /** What the task waits on: a future or a parking lot, or `null`. */
   _futWaiter: object | null;

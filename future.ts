@@ -46,6 +46,7 @@ import {
   PENDING,
   type PromiseBox,
   runLoneCallback,
+  STATE_MASK,
 } from "./_future_bits.ts";
 import { addNativeWait, dropNativeWait } from "./_native_waits.ts";
 import { watchUnretrieved } from "./_never_retrieved.ts";
@@ -114,8 +115,6 @@ export interface DoneCallbackOptions {
  * ```
  */
 export class Future<T> implements PromiseLike<T>, ReadyItem {
-  /** @internal 0 pending, 1 cancelled, 2 finished. */
-  _state: number;
   /** @internal The result, or the exception when `_failed`. */
   _result: T | undefined;
   /** @internal The loop, seen through the seam (see `_events.ts`). */
@@ -132,7 +131,10 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
     | ReadyItem
     | ((future: Future<unknown>) => void)
     | null;
-  /** @internal Booleans, packed (see `FLAG_*`): futures are made in bulk. */
+  /**
+   * @internal The state (`STATE_MASK`) and the booleans (`FLAG_*`), packed:
+   * futures are made in bulk.
+   */
   _flags: number;
   /** @internal Rarely set fields, allocated on first write. */
   _extra: FutureExtra<T> | null;
@@ -153,12 +155,16 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
       if (loop !== runningState.loop) checkLoop("Future", "loop", loop);
     } else if (options != null) checkFutureOptions("Future", options);
     this._loop = loop ?? options?.loop ?? getRunningLoop();
-    this._state = PENDING;
     this._result = undefined;
     this._callbacks = null;
-    this._flags = 0;
+    this._flags = PENDING;
     this._extra = null;
     if (this._loop._debug) sourceTracebacks.set(this, captureStack());
+  }
+
+  /** @internal 0 pending, 1 cancelled, 2 finished. */
+  get _state(): number {
+    return this._flags & STATE_MASK;
   }
 
   /** @internal The exception, when finished with one. */
@@ -762,7 +768,7 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
 
   /** @internal Sets the state and schedules callbacks in order. */
   _finish(state: number): void {
-    this._state = state;
+    this._flags = (this._flags & ~STATE_MASK) | state;
     this._onDone();
     const extra = this._extra;
     if (extra !== null && extra.promise !== null) settle(this, extra.promise);

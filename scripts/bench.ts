@@ -363,7 +363,7 @@ async function nativeBytes(expression: boolean): Promise<number> {
 
 // The spawn floor: the same allocations with no loop at all.
 
-/** A plain object with a Task's field count (12), for the floor rows. */
+/** A plain object with a Task's field count (11), for the floor rows. */
 class TaskSized {
   a: unknown;
   b: unknown = null;
@@ -376,7 +376,6 @@ class TaskSized {
   i: unknown = null;
   j: unknown = null;
   k = 0;
-  l: unknown = null;
   constructor(a: unknown) {
     this.a = a;
   }
