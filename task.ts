@@ -58,6 +58,7 @@ import {
   NO_EXC,
   PENDING,
   runLoneCallback,
+  STATE_MASK,
 } from "./_future_bits.ts";
 import { Parking } from "./_parking_lot.ts";
 import { getRunningLoop, runningState } from "./_events.ts";
@@ -184,8 +185,6 @@ export class Task<T> extends Future<T> {
   _prevTask: Task<unknown> | null;
   /** @internal */
   _nextTask: Task<unknown> | null;
-  /** @internal The future (or parking lot) this task waits on, if any. */
-  _futWaiter: Future<unknown> | Parking | null;
   /** @internal Its loop, seen whole (a Future sees only `LoopCore`). */
   declare _loop: EventLoop;
   /** @internal See `ReadyItem._runEntry`. */
@@ -247,7 +246,6 @@ export class Task<T> extends Future<T> {
     const name = options?.name;
     this._name = name === undefined ? ++taskCounter : String(name);
     this._context = options?.context ?? contextSnapshot();
-    this._futWaiter = null;
     // Link into the loop's list of pending tasks.
     const head = loop._taskHead;
     this._prevTask = null;
@@ -265,6 +263,20 @@ export class Task<T> extends Future<T> {
     } else {
       loop._pushReady(this);
     }
+  }
+
+  /**
+   * @internal The future (or parking lot) this task waits on, if any. A
+   * pending task keeps it in `_result`, which only a done task uses: a field
+   * fewer in every task. A done task reads `null` and ignores writes.
+   */
+  get _futWaiter(): Future<unknown> | Parking | null {
+    if ((this._flags & STATE_MASK) !== PENDING) return null;
+    return (this._result as Future<unknown> | Parking | null | undefined) ??
+      null;
+  }
+  set _futWaiter(w: Future<unknown> | Parking | null) {
+    if ((this._flags & STATE_MASK) === PENDING) this._result = w as T;
   }
 
   /** @internal */
@@ -570,6 +582,8 @@ export class Task<T> extends Future<T> {
   /** @internal */
   override _onDone(): void {
     if ((this._flags & FLAG_CORO_TASK) !== 0) forgetCoroTask(this);
+    // A cancelled task's `_result` may still hold what it waited on.
+    if ((this._flags & STATE_MASK) === CANCELLED) this._result = undefined;
     const prev = this._prevTask;
     const next = this._nextTask;
     if (prev !== null) prev._nextTask = next;

@@ -363,7 +363,7 @@ async function nativeBytes(expression: boolean): Promise<number> {
 
 // The spawn floor: the same allocations with no loop at all.
 
-/** A plain object with a Task's field count (11), for the floor rows. */
+/** A plain object with a Task's field count (10), for the floor rows. */
 class TaskSized {
   a: unknown;
   b: unknown = null;
@@ -374,7 +374,6 @@ class TaskSized {
   g: unknown = null;
   h: unknown = null;
   i: unknown = null;
-  j: unknown = null;
   k = 0;
   constructor(a: unknown) {
     this.a = a;
