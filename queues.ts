@@ -217,10 +217,15 @@ export class Queue<T> {
   _finished: Event = new Event();
   /** @internal */
   _isShutdown = false;
-  /** @internal FIFO storage: items from `_head` on. */
+  /**
+   * @internal FIFO storage: the items are `_items[_head]` up to (not
+   * including) `_items[_tail]`; slots outside are `undefined`.
+   */
   _items: T[] = [];
   /** @internal */
   _head = 0;
+  /** @internal */
+  _tail = 0;
 
   /**
    * Makes an empty queue.
@@ -241,31 +246,45 @@ export class Queue<T> {
 
   /** @internal */
   _size(): number {
-    return this._items.length - this._head;
+    return this._tail - this._head;
   }
 
   /** @internal */
   _put(item: T): void {
-    this._items.push(item);
+    const items = this._items;
+    const tail = this._tail;
+    if (tail < items.length) items[tail] = item;
+    else items.push(item);
+    this._tail = tail + 1;
   }
 
   /** @internal */
   _get(): T {
     const items = this._items;
-    const item = items[this._head];
-    items[this._head] = undefined as T;
-    this._head++;
-    // Compact now and then so shifting stays O(1) amortized.
-    if (this._head * 2 >= items.length) {
-      items.splice(0, this._head);
+    const head = this._head;
+    const item = items[head];
+    items[head] = undefined as T;
+    if (head + 1 === this._tail) {
+      // Emptied: start again at slot 0, keeping the array (a Queue(1)
+      // hands over one item at a time and must not allocate to do it)
+      // unless it grew large.
+      this._head = this._tail = 0;
+      if (items.length > 1024) items.length = 0;
+    } else if (head >= 1024 && (head + 1) * 2 >= this._tail) {
+      // Compact now and then so shifting stays O(1) amortized.
+      items.copyWithin(0, head + 1, this._tail);
+      this._tail -= head + 1;
+      items.fill(undefined as T, this._tail, this._tail + head + 1);
       this._head = 0;
+    } else {
+      this._head = head + 1;
     }
     return item;
   }
 
   /** @internal The items in the order `get` would return them. */
   _contents(): T[] {
-    return this._items.slice(this._head);
+    return this._items.slice(this._head, this._tail);
   }
 
   /** @internal */
@@ -982,7 +1001,12 @@ export class PriorityQueue<T> extends Queue<T> {
 export class LifoQueue<T> extends Queue<T> {
   /** @internal */
   override _get(): T {
-    return this._items.pop() as T;
+    const items = this._items;
+    const tail = --this._tail;
+    const item = items[tail];
+    items[tail] = undefined as T;
+    if (tail === 0 && items.length > 1024) items.length = 0;
+    return item;
   }
 
   /** @internal */

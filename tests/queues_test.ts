@@ -848,3 +848,41 @@ Deno.test("for await: items already queued need no running loop", async () => {
   for await (const n of q) got.push(n);
   assert.deepEqual(got, [3, 2, 1]);
 });
+
+// The FIFO's storage reuses its slots: emptied, it starts again at slot 0;
+// grown past 1024 consumed slots, it compacts. A seeded mix of puts and gets
+// against an array model crosses both, for the FIFO and the LIFO.
+Deno.test("storage: puts and gets keep order across emptying and compaction", () => {
+  let seed = 7;
+  const rand = () =>
+    (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const lifo of [false, true]) {
+    const q = lifo ? new LifoQueue<number>() : new Queue<number>();
+    const model: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 40; round++) {
+      // Bursts that fill past the compaction threshold, then drain.
+      const puts = Math.floor(rand() * 3000);
+      for (let i = 0; i < puts; i++) {
+        q.putNowait(next);
+        model.push(next++);
+        if (rand() < 0.3 && model.length > 0) {
+          assert.equal(q.getNowait(), lifo ? model.pop() : model.shift());
+        }
+      }
+      assert.equal(q.qsize(), model.length);
+      const gets = rand() < 0.5
+        ? model.length
+        : Math.floor(rand() * model.length);
+      for (let i = 0; i < gets; i++) {
+        assert.equal(q.getNowait(), lifo ? model.pop() : model.shift());
+      }
+      assert.equal(q.qsize(), model.length);
+    }
+    while (model.length > 0) {
+      assert.equal(q.getNowait(), lifo ? model.pop() : model.shift());
+    }
+    assert.equal(q.empty(), true);
+    assert.throws(() => q.getNowait(), QueueEmpty);
+  }
+});
