@@ -445,7 +445,7 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
 
   /** @internal addDoneCallback without checks. */
   _addCallback(callback: (future: this) => void, ctx: Context): void {
-    if (this._state !== PENDING) {
+    if ((this._flags & STATE_MASK) !== PENDING) {
       if (ctx === contextState.internal && this._callbacks === null) {
         this._scheduleLone(callback as (future: Future<unknown>) => void);
       } else {

@@ -268,7 +268,8 @@ export class Task<T> extends Future<T> {
   /**
    * @internal The future (or parking lot) this task waits on, if any. A
    * pending task keeps it in `_result`, which only a done task uses: a field
-   * fewer in every task. A done task reads `null` and ignores writes.
+   * fewer in every task. A done task reads `null` and ignores writes. The
+   * step and the sleep, which know the task is pending, write `_result`.
    */
   get _futWaiter(): Future<unknown> | Parking | null {
     if ((this._flags & STATE_MASK) !== PENDING) return null;
@@ -660,7 +661,7 @@ function newEagerTask(
  * method: see `ReadyItem._runEntry`.
  */
 function runTaskEntry(task: Task<unknown>): void {
-  if (task._state !== PENDING) {
+  if ((task._flags & STATE_MASK) !== PENDING) {
     runLoneCallback(task);
     return;
   }
@@ -708,7 +709,7 @@ class PendingCancel {
  * own ready entry, and it is the loop's current task only inside `next()`.
  */
 function stepTask(task: Task<unknown>): void {
-  if (task._state !== PENDING) {
+  if ((task._flags & STATE_MASK) !== PENDING) {
     throw new Error(`_step(): already done: ${task}`);
   }
   let exc: unknown = NO_EXC;
@@ -727,7 +728,7 @@ function stepTask(task: Task<unknown>): void {
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
-  task._futWaiter = null;
+  task._result = null; // _futWaiter = null
   const loop = task._loop;
   const current = loop._currentTask;
   if (current !== null) {
@@ -810,9 +811,9 @@ function handleYield(task: Task<unknown>, y: unknown): void {
       retry(task, err);
       return;
     }
-    if (y._state === PENDING) y._addWaiter(task);
+    if ((y._flags & STATE_MASK) === PENDING) y._addWaiter(task);
     else loop._pushReady(task);
-    task._futWaiter = y;
+    task._result = y; // _futWaiter = y
     if (task._mustCancel && y.cancel(task._cancelMessage)) {
       task._mustCancel = false;
     }
@@ -1040,14 +1041,14 @@ class SleepTimer<T> extends Parking {
     }
     this._task = task;
     task._flags |= FLAG_PARKED;
-    task._futWaiter = this;
+    task._result = this; // _futWaiter = this
   }
 
   _removeWaiter(task: Task<unknown>): boolean {
     if (this._task !== task) return false;
     this._task = null;
     task._flags &= ~FLAG_PARKED;
-    task._futWaiter = null;
+    task._result = null; // _futWaiter = null
     return true;
   }
 
@@ -1078,7 +1079,7 @@ function fireSleep(t: SleepTimer<unknown>): void {
   if (task !== null) {
     t._task = null;
     task._flags &= ~FLAG_PARKED;
-    task._futWaiter = null;
+    task._result = null; // _futWaiter = null
     task._loop._pushReady(task);
   }
 }
