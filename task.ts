@@ -671,8 +671,10 @@ function runTaskEntry(task: Task<unknown>): void {
   const prev = contextState.current;
   if (prev !== null) contextState.current = null;
   try {
-    const ctx = task._context;
-    if (ctx instanceof Context && ctx._entered) {
+    // A ContextMap has no `_entered`: one property test, not an instanceof
+    // walk up a Map's prototype chain on every step.
+    const ctx = task._context as Context;
+    if (ctx._entered === true) {
       throw new Error(`cannot enter context: ${ctx} is already entered`);
     }
     stepTask(task);
