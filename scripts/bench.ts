@@ -36,8 +36,10 @@
  * no loop: `W1 floor` times 100k generators (alone, then each held by an
  * object with a Task's field count) against native spawn; `W4 floor` times
  * 100k Task-sized objects holding timer-sized ones through one binary heap
- * against native timers; the last `W5` row sets a created task's bytes
- * against that generator-plus-object.
+ * against native timers; `W2 floor` resumes W2's 1000 generators in turn
+ * from a bare loop, each `yield*`-ing a shared bare-yield iterator as
+ * `sleep(0)` does, against native switches; the last `W5` row sets a created
+ * task's bytes against that generator-plus-object.
  *
  * `--only=NAME` runs the rows whose name starts with NAME (`W3`, say).
  * `deno task bench:node` and `deno task bench:bun` run the same script,
@@ -442,6 +444,52 @@ class TimerSized {
  * host timer, all popped in order. No loop, no steps: what V8 costs for the
  * allocations and the heap alone.
  */
+/**
+ * The shape of the library's shared `sleep(0)` iterator: one bare yield,
+ * then done, whatever it is resumed with.
+ */
+class BareYieldOnce {
+  armed = false;
+  next(): IteratorResult<undefined, undefined> {
+    if (!this.armed) return FLOOR_DONE;
+    this.armed = false;
+    return FLOOR_YIELD;
+  }
+  [Symbol.iterator](): this {
+    this.armed = true;
+    return this;
+  }
+}
+const FLOOR_DONE: IteratorResult<undefined, undefined> = {
+  value: undefined,
+  done: true,
+};
+const FLOOR_YIELD: IteratorResult<undefined, undefined> = {
+  value: undefined,
+  done: false,
+};
+const bareYieldOnce = new BareYieldOnce();
+
+function* floorSwitcher(): Generator<undefined, void, unknown> {
+  for (let j = 0; j < SWITCH_STEPS; j++) yield* bareYieldOnce;
+}
+
+/** W2's floor: the same generators resumed in turn by a bare loop. */
+function floorSwitch(): void {
+  const gens: (Generator<undefined, void, unknown> | null)[] = [];
+  for (let i = 0; i < SWITCH_TASKS; i++) gens.push(floorSwitcher());
+  let live = SWITCH_TASKS;
+  while (live > 0) {
+    for (let i = 0; i < SWITCH_TASKS; i++) {
+      const g = gens[i];
+      if (g !== null && g.next().done === true) {
+        gens[i] = null;
+        live--;
+      }
+    }
+  }
+}
+
 async function floorTimers(): Promise<void> {
   const recs = new Array(TIMERS);
   const heap = new TimerHeap();
@@ -542,6 +590,14 @@ const rows: Row[] = [
     unit: "µs/task",
     ours: async () => perSpawn(await timed(floorWithRecords)),
     native: async () => perSpawn(await timed(() => nativeSpawnBurst(SPAWN))),
+  },
+  {
+    name: "W2 floor: W2's generators resumed in turn, no loop",
+    unit: "ns/switch",
+    ours: async () =>
+      await timed(floorSwitch) * 1e6 / (SWITCH_TASKS * SWITCH_STEPS),
+    native: async () =>
+      await timed(nativeSwitch) * 1e6 / (SWITCH_TASKS * SWITCH_STEPS),
   },
   {
     name:
