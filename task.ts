@@ -711,9 +711,53 @@ class PendingCancel {
  * own ready entry, and it is the loop's current task only inside `next()`.
  */
 function stepTask(task: Task<unknown>): void {
-  if ((task._flags & STATE_MASK) !== PENDING) {
-    throw new Error(`_step(): already done: ${task}`);
+  if ((task._flags & STATE_MASK) !== PENDING) throw alreadyDone(task);
+  // The rare paths live in the helpers below, so that this one stays small
+  // enough for the optimizer to inline into the loop's dispatch.
+  const exc = task._extra !== null || (task._flags & FLAG_MUST_CANCEL) !== 0
+    ? errorOwed(task)
+    : NO_EXC;
+  task._result = null; // _futWaiter = null
+  const loop = task._loop;
+  if (loop._currentTask !== null) throw enteringBusy(task, loop._currentTask);
+  loop._currentTask = task;
+  const flags = task._flags;
+  task._flags = (flags | FLAG_STARTED) & ~FLAG_BARE;
+  let r: IteratorResult<unknown, unknown>;
+  try {
+    if (exc === NO_EXC) {
+      r = (flags & FLAG_BARE) !== 0 ? task._coro.next(WAKE) : task._coro.next();
+    } else {
+      r = task._coro.throw(exc);
+    }
+  } catch (e) {
+    loop._currentTask = null;
+    stepThrew(task, e);
+    return;
   }
+  loop._currentTask = null;
+  if (r.done !== true) handleYield(task, r.value);
+  else if ((task._flags & FLAG_MUST_CANCEL) === 0) task._resolve(r.value);
+  else returnedCancelled(task);
+}
+
+/** The error of stepping a done task. */
+function alreadyDone(task: Task<unknown>): Error {
+  return new Error(`_step(): already done: ${task}`);
+}
+
+/** The error of stepping a task inside another task's step. */
+function enteringBusy(task: Task<unknown>, current: Task<unknown>): Error {
+  return new Error(
+    `Cannot enter into task ${task} while another task ${current} is being executed.`,
+  );
+}
+
+/**
+ * What the next step throws in, taken from the task: a pending error (a bad
+ * yield, a cancel's message) and the cancellation it must take, or NO_EXC.
+ */
+function errorOwed(task: Task<unknown>): unknown {
   let exc: unknown = NO_EXC;
   const extra = task._extra;
   if (extra !== null) {
@@ -730,51 +774,29 @@ function stepTask(task: Task<unknown>): void {
     }
     task._flags &= ~FLAG_MUST_CANCEL;
   }
-  task._result = null; // _futWaiter = null
-  const loop = task._loop;
-  const current = loop._currentTask;
-  if (current !== null) {
-    throw new Error(
-      `Cannot enter into task ${task} while another task ${current} is being executed.`,
-    );
-  }
-  loop._currentTask = task;
-  const flags = task._flags;
-  task._flags = (flags | FLAG_STARTED) & ~FLAG_BARE;
-  let r: IteratorResult<unknown, unknown>;
-  try {
-    if (exc === NO_EXC) {
-      r = (flags & FLAG_BARE) !== 0 ? task._coro.next(WAKE) : task._coro.next();
-    } else {
-      r = task._coro.throw(exc);
-    }
-  } catch (e) {
-    loop._currentTask = null;
-    if (e instanceof CancelledError) {
-      task._cancelledExc = e;
-      task._cancelMessage = undefined;
-      task._finish(CANCELLED); // no message: asyncio's rule
-    } else {
-      task._reject(e);
-      if (e instanceof KeyboardInterrupt) {
-        // It stops the loop and reaches the caller: not lost, not reported.
-        task._retrieved();
-        throw e;
-      }
-    }
+  return exc;
+}
+
+/** The coroutine threw `e` out of a step: the task ends with it. */
+function stepThrew(task: Task<unknown>, e: unknown): void {
+  if (e instanceof CancelledError) {
+    task._cancelledExc = e;
+    task._cancelMessage = undefined;
+    task._finish(CANCELLED); // no message: asyncio's rule
     return;
   }
-  loop._currentTask = null;
-  if (r.done === true) {
-    if (task._mustCancel) {
-      task._mustCancel = false;
-      task._finish(CANCELLED);
-    } else {
-      task._resolve(r.value);
-    }
-    return;
+  task._reject(e);
+  if (e instanceof KeyboardInterrupt) {
+    // It stops the loop and reaches the caller: not lost, not reported.
+    task._retrieved();
+    throw e;
   }
-  handleYield(task, r.value);
+}
+
+/** The coroutine returned while a cancel was owed: the task is cancelled. */
+function returnedCancelled(task: Task<unknown>): void {
+  task._mustCancel = false;
+  task._finish(CANCELLED);
 }
 
 /**
