@@ -268,8 +268,8 @@ export class Task<T> extends Future<T> {
   /**
    * @internal The future (or parking lot) this task waits on, if any. A
    * pending task keeps it in `_result`, which only a done task uses: a field
-   * fewer in every task. A done task reads `null` and ignores writes. The
-   * step and the sleep, which know the task is pending, write `_result`.
+   * fewer in every task. A done task reads `null`; only a pending task's is
+   * ever written (by the step, the yield rule, sleeps and parking lots).
    */
   get _futWaiter(): Future<unknown> | Parking | null {
     if ((this._flags & STATE_MASK) !== PENDING) return null;
@@ -277,7 +277,7 @@ export class Task<T> extends Future<T> {
       null;
   }
   set _futWaiter(w: Future<unknown> | Parking | null) {
-    if ((this._flags & STATE_MASK) === PENDING) this._result = w as T;
+    this._result = w as T;
   }
 
   /** @internal */
@@ -717,7 +717,7 @@ function stepTask(task: Task<unknown>): void {
   const exc = task._extra !== null || (task._flags & FLAG_MUST_CANCEL) !== 0
     ? errorOwed(task)
     : NO_EXC;
-  task._result = null; // _futWaiter = null
+  task._futWaiter = null;
   const loop = task._loop;
   if (loop._currentTask !== null) throw enteringBusy(task, loop._currentTask);
   loop._currentTask = task;
@@ -837,7 +837,7 @@ function handleYield(task: Task<unknown>, y: unknown): void {
     }
     if ((y._flags & STATE_MASK) === PENDING) y._addWaiter(task);
     else loop._pushReady(task);
-    task._result = y; // _futWaiter = y
+    task._futWaiter = y;
     if (task._mustCancel && y.cancel(task._cancelMessage)) {
       task._mustCancel = false;
     }
@@ -1065,14 +1065,14 @@ class SleepTimer<T> extends Parking {
     }
     this._task = task;
     task._flags |= FLAG_PARKED;
-    task._result = this; // _futWaiter = this
+    task._futWaiter = this;
   }
 
   _removeWaiter(task: Task<unknown>): boolean {
     if (this._task !== task) return false;
     this._task = null;
     task._flags &= ~FLAG_PARKED;
-    task._result = null; // _futWaiter = null
+    task._futWaiter = null;
     return true;
   }
 
@@ -1103,7 +1103,7 @@ function fireSleep(t: SleepTimer<unknown>): void {
   if (task !== null) {
     t._task = null;
     task._flags &= ~FLAG_PARKED;
-    task._result = null; // _futWaiter = null
+    task._futWaiter = null;
     task._loop._pushReady(task);
   }
 }
