@@ -339,6 +339,18 @@ class PriorityReadyQueue extends ReadyQueue {
   override clear(): void {
     this._pq.clear();
   }
+  override lastIndexOf(h: ReadyItem): number {
+    for (let i = this._pq.length - 1; i >= 0; i--) {
+      if (this._pq.at(i) === h) return i;
+    }
+    return -1;
+  }
+  override toArray(): ReadyItem[] {
+    return [...this._pq];
+  }
+  override setAll(items: readonly ReadyItem[]): void {
+    for (let i = 0; i < items.length; i++) this._pq.set(i, items[i]);
+  }
   // Positional operations keep list order by placing the moved entries
   // ahead of every priority (asynkit's rule; see PosPriorityQueue.setOrder).
   override insert(i: number, h: ReadyItem): void {

@@ -2,6 +2,7 @@
 // scheduling order, so equal deadlines run in the order they were set.
 
 import type { ReadyItem } from "./_events.ts";
+import { holdForLayout } from "./_layout.ts";
 
 /**
  * What the heap holds: a `TimerEntry`, or the timer entry of a sleeping
@@ -30,6 +31,10 @@ export class TimerHeap {
   _items: TimerEntry[] = [];
   /** How many of the items are cancelled (they are dropped lazily). */
   cancelledCount = 0;
+
+  constructor() {
+    holdForLayout(new.target, this);
+  }
 
   get length(): number {
     return this._items.length;

@@ -52,6 +52,7 @@ import {
 } from "./_exceptions.ts";
 import { type AsyncGenLike, AsyncGens } from "./_asyncgens.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
+import { holdForLayout } from "./_layout.ts";
 import { makeShuffleRng, shuffleReady } from "./_shuffle.ts";
 import {
   getRunningLoop,
@@ -236,6 +237,7 @@ export class EventLoop implements LoopCore {
       this.#dueUntil = this.#hostTimerTarget;
       this.#drain();
     };
+    holdForLayout(new.target, this);
   }
 
   /**

@@ -45,7 +45,12 @@ import {
 } from "./_yield.ts";
 import { contextState, isEntered } from "./_context_state.ts";
 import { CancelledError, KeyboardInterrupt } from "./_errors.ts";
-import { Handle, reportCallbackError, type RunEntry } from "./_handle.ts";
+import {
+  Handle,
+  type ReadyItem,
+  reportCallbackError,
+  type RunEntry,
+} from "./_handle.ts";
 import {
   CANCELLED,
   cancelledErrorOf,
@@ -999,6 +1004,8 @@ class SleepTimer<T> extends Parking {
   _phase: number;
   _task: Task<unknown> | null;
   _loop: EventLoop | null;
+  /** See `ReadyItem._readyNext`. */
+  _readyNext: ReadyItem | null | undefined;
   declare readonly _runEntry: RunEntry;
 
   constructor(ms: number, value: T) {
@@ -1011,6 +1018,7 @@ class SleepTimer<T> extends Parking {
     this._phase = SLEEP_NEW;
     this._task = null;
     this._loop = null;
+    this._readyNext = undefined;
   }
 
   get _state(): number {

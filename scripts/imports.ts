@@ -31,6 +31,7 @@ const LAYERS: string[][] = [
     "_coro.ts",
     "_events.ts",
     "_host_context.ts",
+    "_layout.ts",
   ],
   // 1 argument checks; the current-context slot; never-retrieved reports
   ["_validate.ts", "_context_state.ts", "_never_retrieved.ts"],
