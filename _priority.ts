@@ -5,8 +5,8 @@
 //
 // The loop's seam is its ready queue object (`loop._ready`): this module
 // swaps in a PriorityReadyQueue, which keeps ReadyQueue's interface (push,
-// shift, at, set, insert, popAt, rotate, clear) and so needs no change in
-// loop.ts.
+// shift, at, set, insert, popAt, rotate, clear, lastIndexOf, toArray,
+// setAll) and so needs no change in loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
 import { badType, checkOptions } from "./_validate.ts";
