@@ -48,8 +48,14 @@ const LAYERS: string[][] = [
   ],
   // 4 futures
   ["future.ts"],
-  // 5 the yield protocol; the wait queue; futures from awaitables
-  ["_yield.ts", "_parking_lot.ts", "_awaitables.ts", "_awaited_by.ts"],
+  // 5 the yield protocol; the wait queue; sleeps; futures from awaitables
+  [
+    "_yield.ts",
+    "_parking_lot.ts",
+    "_sleep_timer.ts",
+    "_awaitables.ts",
+    "_awaited_by.ts",
+  ],
   // 6 tasks
   ["task.ts"],
   // 7 the loop, and its parts: the exception handler machinery, the

@@ -935,6 +935,59 @@ Deno.test("test_cancel_yield: a task in a bare-yield loop is cancelled at its ne
   loop.close();
 });
 
+Deno.test("after a bare yield, the next step is the task's own, with what comes next handled in full", async () => {
+  await go(function* () {
+    const loop = getRunningLoop();
+    const fut = loop.createFuture<string>();
+    const seen: unknown[] = [];
+    const boom = new Error("boom");
+    // Each resumed from sleep(0): waits on a future, returns, throws, and
+    // yields bare again; each is the current task while it runs.
+    let waits: Task<string> | null = null;
+    waits = createTask((function* () {
+      yield* sleep(0);
+      seen.push(currentTask() === waits);
+      loop.callSoon(() => fut.setResult("v"));
+      const v = yield* fut;
+      yield* sleep(0);
+      return v;
+    })());
+    const returns = createTask((function* () {
+      yield* sleep(0);
+      return 7;
+    })());
+    const throws = createTask((function* () {
+      yield* sleep(0);
+      throw boom;
+    })());
+    // Cancelled from outside while it waits for its bare-yield turn, and
+    // cancelling itself in the middle of a step that then yields bare.
+    const outside = createTask((function* () {
+      for (;;) yield* sleep(0);
+    })());
+    const itself = createTask((function* () {
+      yield* sleep(0);
+      currentTask()!.cancel("self");
+      yield* sleep(0);
+      seen.push("not reached");
+    })());
+    yield* sleep(0);
+    yield* sleep(0);
+    outside.cancel("outside");
+    assert.equal(yield* waits!, "v");
+    assert.equal(yield* returns, 7);
+    assert.equal(yield* caught(throws), boom);
+    const eOutside = yield* caught(outside);
+    const eItself = yield* caught(itself);
+    assert.ok(eOutside instanceof CancelledError);
+    assert.equal(eOutside.message, "outside");
+    assert.ok(eItself instanceof CancelledError);
+    assert.equal(eItself.message, "self");
+    assert.deepEqual(seen, [true]);
+    assert.equal(currentTask()!.done(), false);
+  });
+});
+
 Deno.test("a pending self-cancel is passed to the next future the task awaits", async () => {
   await go(function* () {
     const fut = getRunningLoop().createFuture<number>();
