@@ -38,11 +38,6 @@ export interface ReadyItem {
   _stepOf(): TaskCore | null;
   /** A Handle that stands for the entry from now on (itself for a handle). */
   _toHandle(): ReadyItem;
-  /**
-   * The next entry in the loop's ready queue (`null` after the last one),
-   * or `undefined` while the entry is in none (see _ready_queue.ts).
-   */
-  _readyNext: ReadyItem | null | undefined;
 }
 
 /**

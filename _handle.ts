@@ -55,8 +55,6 @@ export class Handle implements Disposable, ReadyItem {
   _cancelled: boolean;
   /** @internal The task this handle steps, for the scheduling helpers. */
   _task: TaskCore | null;
-  /** @internal See `ReadyItem._readyNext`. */
-  _readyNext: ReadyItem | null | undefined;
   /** @internal */
   declare readonly _runEntry: RunEntry;
 
@@ -82,7 +80,6 @@ export class Handle implements Disposable, ReadyItem {
     this._loop = loop;
     this._cancelled = false;
     this._task = task;
-    this._readyNext = undefined;
   }
 
   /**

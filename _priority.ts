@@ -5,8 +5,8 @@
 //
 // The loop's seam is its ready queue object (`loop._ready`): this module
 // swaps in a PriorityReadyQueue, which keeps ReadyQueue's interface (push,
-// shift, at, set, insert, popAt, rotate, clear, lastIndexOf, toArray,
-// setAll) and so needs no change in loop.ts.
+// shift, at, set, insert, popAt, rotate, clear) and so needs no change in
+// loop.ts.
 
 import type { Coroutine } from "./_coro.ts";
 import { badType, checkOptions } from "./_validate.ts";
@@ -338,18 +338,6 @@ class PriorityReadyQueue extends ReadyQueue {
   }
   override clear(): void {
     this._pq.clear();
-  }
-  override lastIndexOf(h: ReadyItem): number {
-    for (let i = this._pq.length - 1; i >= 0; i--) {
-      if (this._pq.at(i) === h) return i;
-    }
-    return -1;
-  }
-  override toArray(): ReadyItem[] {
-    return [...this._pq];
-  }
-  override setAll(items: readonly ReadyItem[]): void {
-    for (let i = 0; i < items.length; i++) this._pq.set(i, items[i]);
   }
   // Positional operations keep list order by placing the moved entries
   // ahead of every priority (asynkit's rule; see PosPriorityQueue.setOrder).

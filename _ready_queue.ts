@@ -1,74 +1,51 @@
 // The loop's ready queue: a FIFO of entries (handles, task steps, future
-// callbacks, fired sleeps), linked through the entries themselves: each
-// ReadyItem has a `_readyNext` field. Push and shift are O(1), allocate
-// nothing, and touch only the queue and the entry, which the step is about
-// to read anyway. Measured against the block deque this replaced (and a
-// ring buffer), the intrusive list took about a tenth off a warm W2 switch:
-// the separate array cost a cache line the step did not otherwise need, and
-// the stores to clear the slots. The list-like operations asynkit's
-// scheduling needs (insert, pop at, rotate, find) walk the list and are
-// rare. PriorityEventLoop (_priority.ts) swaps in a subclass that orders by
-// priority: every method here is its seam.
-//
-// `_readyNext` is `undefined` while the entry is in no linked ready queue,
-// the next entry or `null` (the last) while it is in one. An entry can be
-// queued only once at a time that way: pushing one that is already queued
-// (a user putting the same handle back twice, as asynkit's deque allows)
-// queues a small stand-in for it instead.
+// callbacks) kept in fixed-size blocks, as a deque of blocks. Push and shift
+// are O(1) and allocate nothing in the steady state (an emptied block is kept
+// for reuse). Blocks, not one growable ring: a burst of 100k new tasks then
+// writes them into small, young blocks, where one big buffer lives in the
+// old generation and every young entry stored into it (or copied when it
+// doubles) goes through the write barrier's slow path and into the
+// remembered set the next scavenges scan. The list-like operations asynkit's
+// scheduling needs (insert, pop at, rotate) happen in place, moving at most
+// half the queue, and are rare. PriorityEventLoop (_priority.ts) swaps in a
+// subclass that orders by priority: every method here is its seam.
 
-import type { ReadyItem, RunEntry, TaskCore } from "./_events.ts";
+import type { ReadyItem } from "./_events.ts";
 import { holdForLayout } from "./_layout.ts";
 
-type Linked = ReadyItem;
+const BLOCK_SHIFT = 11;
+/** Entries per block: 2048 (16 KB, a young-generation object). */
+const BLOCK = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK - 1;
 
-/**
- * Stands for an entry pushed while it was already queued: runs it, and
- * reads as it (positional access unwraps it).
- */
-class Requeued implements ReadyItem {
-  _readyNext: ReadyItem | null | undefined = undefined;
-  readonly _runEntry: RunEntry = runRequeued;
-  readonly _target: ReadyItem;
-  constructor(target: ReadyItem) {
-    this._target = target;
-  }
-  _stepOf(): TaskCore | null {
-    return this._target._stepOf();
-  }
-  _toHandle(): ReadyItem {
-    return this._target._toHandle();
-  }
-}
+type Block = (ReadyItem | undefined)[];
 
-function runRequeued(entry: ReadyItem): void {
-  const target = (entry as Requeued)._target;
-  const run = target._runEntry;
-  run(target);
-}
-
-/** What to link for `h`: itself, or a stand-in when it is queued already. */
-function linkable(h: ReadyItem): Linked {
-  const l = h as Linked;
-  return l._readyNext === undefined ? l : new Requeued(h) as Linked;
-}
-
-/** The entry a queued node stands for. */
-function entryOf(node: Linked): ReadyItem {
-  return node instanceof Requeued ? node._target : node;
+function newBlock(): Block {
+  // Left holey: every slot is written before it is read.
+  return new Array(BLOCK);
 }
 
 /** A FIFO of ready entries with list-style access by position. */
 export class ReadyQueue {
-  /** The next entry to run, or `null`. */
-  _first: Linked | null;
-  /** The entry queued last, or `null`. */
-  _last: Linked | null;
+  /** The blocks, first to last; the entries start at `_first` in block 0. */
+  _blocks: Block[];
+  /** Block 0, where the next entry to run is (at `_first`). */
+  _head: Block;
+  _first: number;
+  /** The last block, filled up to `_end` (exclusive). */
+  _tail: Block;
+  _end: number;
   _length: number;
+  /** An emptied block kept for the next one needed, or `null`. */
+  _spare: Block | null;
 
   constructor() {
-    this._first = null;
-    this._last = null;
+    const b = newBlock();
+    this._blocks = [b];
+    this._head = this._tail = b;
+    this._first = this._end = 0;
     this._length = 0;
+    this._spare = null;
     holdForLayout(new.target, this);
   }
 
@@ -77,127 +54,169 @@ export class ReadyQueue {
   }
 
   push(h: ReadyItem): void {
-    const node = linkable(h);
-    node._readyNext = null;
-    const last = this._last;
-    if (last === null) this._first = node;
-    else last._readyNext = node;
-    this._last = node;
+    let e = this._end;
+    if (e === BLOCK) {
+      this._addTail();
+      e = 0;
+    }
+    this._tail[e] = h;
+    this._end = e + 1;
     this._length++;
   }
 
-  /** Takes the first entry; the queue must not be empty. */
   shift(): ReadyItem {
-    const node = this._first as Linked;
-    const next = node._readyNext as Linked | null;
-    this._first = next;
-    if (next === null) this._last = null;
-    node._readyNext = undefined;
+    const block = this._head;
+    const f = this._first;
+    const h = block[f] as ReadyItem;
+    block[f] = undefined;
     this._length--;
-    return node;
+    if (f === BLOCK_MASK) this._dropFirstBlock();
+    else this._first = f + 1;
+    return h;
   }
 
-  /** The node at position `i` (`0 <= i < length`). */
-  _nodeAt(i: number): Linked {
-    let node = this._first as Linked;
-    for (let k = 0; k < i; k++) node = node._readyNext as Linked;
-    return node;
-  }
-
+  /** The handle at `i` (0 is the next to run). */
   at(i: number): ReadyItem {
-    return entryOf(this._nodeAt(i));
-  }
-
-  lastIndexOf(h: ReadyItem): number {
-    let found = -1;
-    let i = 0;
-    for (let n = this._first; n !== null; n = n._readyNext as Linked | null) {
-      if (entryOf(n) === h) found = i;
-      i++;
-    }
-    return found;
-  }
-
-  /** The entries, first to last (a copy). */
-  toArray(): ReadyItem[] {
-    const out: ReadyItem[] = new Array(this._length);
-    let i = 0;
-    for (let n = this._first; n !== null; n = n._readyNext as Linked | null) {
-      out[i++] = entryOf(n);
-    }
-    return out;
+    const pos = this._first + i;
+    return this._blocks[pos >> BLOCK_SHIFT][pos & BLOCK_MASK] as ReadyItem;
   }
 
   /**
-   * Replaces the entries, position by position, with `items` (as many):
-   * the same entries in another order, or some replaced by stand-ins.
+   * The position of `h`, searching from the end (where a new entry is), or
+   * -1. (A priority queue may have placed a new entry before older ones.)
    */
-  setAll(items: readonly ReadyItem[]): void {
-    this.clear();
-    for (let i = 0; i < items.length; i++) this.push(items[i]);
+  lastIndexOf(h: ReadyItem): number {
+    for (let i = this.length - 1; i >= 0; i--) if (this.at(i) === h) return i;
+    return -1;
   }
 
+  /** Replaces the entry at `i`. */
   set(i: number, h: ReadyItem): void {
-    const old = this._nodeAt(i);
-    if (entryOf(old) === h) return;
-    // Unlink the old node first, so that `h` may be that very entry's
-    // neighbour, or be queued again in its place.
-    const next = old._readyNext as Linked | null;
-    old._readyNext = undefined;
-    const node = linkable(h);
-    node._readyNext = next;
-    if (i === 0) this._first = node;
-    else this._nodeAt(i - 1)._readyNext = node;
-    if (next === null) this._last = node;
+    const pos = this._first + i;
+    this._blocks[pos >> BLOCK_SHIFT][pos & BLOCK_MASK] = h;
   }
 
+  /** Empties the queue and lets the blocks go. */
   clear(): void {
-    let n = this._first;
-    while (n !== null) {
-      const next = n._readyNext as Linked | null;
-      n._readyNext = undefined;
-      n = next;
-    }
-    this._first = this._last = null;
+    const b = newBlock();
+    this._blocks = [b];
+    this._head = this._tail = b;
+    this._first = this._end = 0;
     this._length = 0;
+    this._spare = null;
   }
 
+  /**
+   * Inserts `h` before position `i` (0 ≤ i ≤ length), moving the shorter
+   * side.
+   */
   insert(i: number, h: ReadyItem): void {
-    if (i >= this._length) {
+    const n = this._length;
+    if (i >= n) {
       this.push(h);
       return;
     }
-    const node = linkable(h);
-    if (i === 0) {
-      node._readyNext = this._first;
-      this._first = node;
+    if (i < n >> 1) {
+      // Open a slot in front, then move the first i entries one left.
+      this._unshiftSlot();
+      for (let k = 0; k < i; k++) this.set(k, this.at(k + 1));
     } else {
-      const prev = this._nodeAt(i - 1);
-      node._readyNext = prev._readyNext;
-      prev._readyNext = node;
+      this.push(this.at(n - 1));
+      for (let k = n - 1; k > i; k--) this.set(k, this.at(k - 1));
     }
+    this.set(i, h);
+  }
+
+  /** Removes and returns the entry at `i` (0 ≤ i < length). */
+  popAt(i: number): ReadyItem {
+    if (i === 0) return this.shift();
+    const n = this._length;
+    const h = this.at(i);
+    if (i < n >> 1) {
+      for (let k = i; k > 0; k--) this.set(k, this.at(k - 1));
+      this.shift();
+    } else {
+      for (let k = i; k < n - 1; k++) this.set(k, this.at(k + 1));
+      this._popLast();
+    }
+    return h;
+  }
+
+  /**
+   * Rotates `k` steps to the right (0 < k < length): the last `k` entries
+   * move to the front, as `deque.rotate(k)`.
+   */
+  rotate(k: number): void {
+    const n = this._length;
+    if (k <= n >> 1) {
+      for (let j = 0; j < k; j++) {
+        const h = this._popLast();
+        this._unshiftSlot();
+        this.set(0, h);
+      }
+    } else {
+      for (let j = 0; j < n - k; j++) this.push(this.shift());
+    }
+  }
+
+  /** Adds an empty slot before the first entry. */
+  _unshiftSlot(): void {
+    if (this._length === 0) {
+      this._first = 0;
+      this._end = this._length = 1;
+      return;
+    }
+    if (this._first === 0) {
+      const b = this._takeBlock();
+      this._blocks.unshift(b);
+      this._head = b;
+      this._first = BLOCK;
+    }
+    this._first--;
     this._length++;
   }
 
-  popAt(i: number): ReadyItem {
-    if (i === 0) return entryOf(this.shift() as Linked);
-    const prev = this._nodeAt(i - 1);
-    const node = prev._readyNext as Linked;
-    const next = node._readyNext as Linked | null;
-    prev._readyNext = next;
-    if (next === null) this._last = prev;
-    node._readyNext = undefined;
+  /** Removes and returns the last entry. */
+  _popLast(): ReadyItem {
+    const e = this._end - 1;
+    const h = this._tail[e] as ReadyItem;
+    this._tail[e] = undefined;
     this._length--;
-    return entryOf(node);
+    this._end = e;
+    if (e === 0 && this._blocks.length > 1) {
+      this._spare = this._blocks.pop()!;
+      this._tail = this._blocks[this._blocks.length - 1];
+      this._end = BLOCK;
+    }
+    return h;
   }
 
-  /** Moves the last `k` entries (`0 < k < length`) to the front. */
-  rotate(k: number): void {
-    const newLast = this._nodeAt(this._length - k - 1);
-    const newFirst = newLast._readyNext as Linked;
-    (this._last as Linked)._readyNext = this._first;
-    newLast._readyNext = null;
-    this._first = newFirst;
-    this._last = newLast;
+  /** Starts a new last block. */
+  _addTail(): void {
+    const b = this._takeBlock();
+    this._blocks.push(b);
+    this._tail = b;
+    this._end = 0;
+  }
+
+  /** The first block is used up: keep it as the spare (or reuse it). */
+  _dropFirstBlock(): void {
+    const blocks = this._blocks;
+    if (blocks.length === 1) {
+      // The queue is empty: start the block over.
+      this._first = this._end = 0;
+      return;
+    }
+    this._spare = blocks.shift()!;
+    this._head = blocks[0];
+    this._first = 0;
+  }
+
+  /** A block for the end or the front: the spare, else a new one. */
+  _takeBlock(): Block {
+    const spare = this._spare;
+    if (spare === null) return newBlock();
+    this._spare = null;
+    return spare;
   }
 }

@@ -46,14 +46,11 @@ export function shuffleReady(
   n: number,
   rng: () => number,
 ): void {
-  // On a copy: positional access walks the linked queue.
-  const items = ready.toArray();
   for (let i = n - 1; i > 0; i--) {
     const j = rng() % (i + 1);
     if (j === i) continue;
-    const a = items[i];
-    items[i] = items[j];
-    items[j] = a;
+    const a = ready.at(i);
+    ready.set(i, ready.at(j));
+    ready.set(j, a);
   }
-  ready.setAll(items);
 }

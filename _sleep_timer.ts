@@ -7,12 +7,7 @@
 
 import type { Context } from "./_context.ts";
 import { contextState } from "./_context_state.ts";
-import {
-  getRunningLoop,
-  type ReadyItem,
-  type RunEntry,
-  type TaskCore,
-} from "./_events.ts";
+import { getRunningLoop, type RunEntry, type TaskCore } from "./_events.ts";
 import { FINISHED, FLAG_PARKED, PENDING } from "./_future_bits.ts";
 import { Handle } from "./_handle.ts";
 import { Parking } from "./_parking_lot.ts";
@@ -34,8 +29,6 @@ export class SleepTimer<T> extends Parking {
   _phase: number;
   _task: TaskCore | null;
   _loop: EventLoop | null;
-  /** See `ReadyItem._readyNext`. */
-  _readyNext: ReadyItem | null | undefined;
   declare readonly _runEntry: RunEntry;
 
   constructor(ms: number, value: T) {
@@ -48,7 +41,6 @@ export class SleepTimer<T> extends Parking {
     this._phase = SLEEP_NEW;
     this._task = null;
     this._loop = null;
-    this._readyNext = undefined;
   }
 
   get _state(): number {

@@ -138,8 +138,6 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
   _flags: number;
   /** @internal Rarely set fields, allocated on first write. */
   _extra: FutureExtra<T> | null;
-  /** @internal See `ReadyItem._readyNext`. */
-  _readyNext: ReadyItem | null | undefined;
   /** @internal See `ReadyItem._runEntry`. */
   declare readonly _runEntry: RunEntry;
 
@@ -161,7 +159,6 @@ export class Future<T> implements PromiseLike<T>, ReadyItem {
     this._callbacks = null;
     this._flags = PENDING;
     this._extra = null;
-    this._readyNext = undefined;
     if (this._loop._debug) sourceTracebacks.set(this, captureStack());
   }
 

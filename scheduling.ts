@@ -103,9 +103,9 @@ export function readyFind(
   optLoop("readyFind", "options.loop", options?.loop);
   optBoolean("readyFind", "options.remove", options?.remove);
   const loop = options?.loop ?? task._loop;
-  const items = loop._ready.toArray();
-  for (let i = items.length - 1; i >= 0; i--) {
-    if (items[i]._stepOf() === task) {
+  const ready = loop._ready;
+  for (let i = ready.length - 1; i >= 0; i--) {
+    if (ready.at(i)._stepOf() === task) {
       return options?.remove === true
         ? loop.readyPop(i)
         : loop._readyHandleAt(i);
@@ -139,10 +139,12 @@ export function readyFind(
 export function readyRemove(handle: Handle, loop?: EventLoop): void {
   optLoop("readyRemove", "loop", loop);
   const l = loop ?? getRunningLoop();
-  const i = l._ready.lastIndexOf(handle);
-  if (i >= 0) {
-    l.readyPop(i);
-    return;
+  const ready = l._ready;
+  for (let i = ready.length - 1; i >= 0; i--) {
+    if (ready.at(i) === handle) {
+      l.readyPop(i);
+      return;
+    }
   }
   throw new RangeError(
     `readyRemove(): handle not in queue: ${describe(handle)}`,
@@ -204,19 +206,10 @@ export function taskFromHandle(handle: Handle): Task<unknown> | null {
 export function getReadyQueue(loop?: EventLoop): Handle[] {
   optLoop("getReadyQueue", "loop", loop);
   const l = loop ?? getRunningLoop();
-  // Each entry as a handle, put in its place (as `_readyHandleAt` does),
-  // in one walk of the linked queue.
-  const items = l._ready.toArray();
-  let replaced = false;
-  for (let i = 0; i < items.length; i++) {
-    const h = items[i]._toHandle();
-    if (h !== items[i]) {
-      items[i] = h;
-      replaced = true;
-    }
-  }
-  if (replaced) l._ready.setAll(items);
-  return items as Handle[];
+  const n = l._ready.length;
+  const out: Handle[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = l._readyHandleAt(i);
+  return out;
 }
 
 /**
@@ -242,9 +235,10 @@ export function getReadyQueue(loop?: EventLoop): Handle[] {
 export function readyTasks(loop?: EventLoop): Task<unknown>[] {
   optLoop("readyTasks", "loop", loop);
   const l = loop ?? getRunningLoop();
+  const ready = l._ready;
   const out: Task<unknown>[] = [];
-  for (const entry of l._ready.toArray()) {
-    const t = entry._stepOf() as Task<unknown> | null;
+  for (let i = 0; i < ready.length; i++) {
+    const t = ready.at(i)._stepOf() as Task<unknown> | null;
     if (t !== null && t._state === PENDING) out.push(t);
   }
   return out;
