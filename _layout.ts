@@ -33,3 +33,8 @@ export function holdForLayout(cls: object, instance: object): void {
   if (hold.made >= SETTLED_AFTER) return;
   hold.latest = ++hold.made < SETTLED_AFTER ? instance : null;
 }
+
+/** @internal For tests: the instance held for `cls`, or `null`. */
+export function heldForLayout(cls: object): object | null {
+  return holds.get(cls)?.latest ?? null;
+}
