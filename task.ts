@@ -675,7 +675,7 @@ function runTaskEntry(task: Task<unknown>): void {
     if (ctx._entered === true) {
       throw new Error(`cannot enter context: ${ctx} is already entered`);
     }
-    stepTask(task);
+    stepPending(task);
   } catch (e) {
     reportCallbackError(
       e,
@@ -709,10 +709,14 @@ class PendingCancel {
  * own ready entry, and it is the loop's current task only inside `next()`.
  */
 function stepTask(task: Task<unknown>): void {
-  const flags = task._flags;
-  if ((flags & STATE_MASK) !== PENDING) throw alreadyDone(task);
+  if ((task._flags & STATE_MASK) !== PENDING) throw alreadyDone(task);
+  stepPending(task);
+}
+
+/** The step of a task known to be pending (runTaskEntry checked it). */
+function stepPending(task: Task<unknown>): void {
   if (
-    (flags & (FLAG_BARE | FLAG_MUST_CANCEL)) === FLAG_BARE &&
+    (task._flags & (FLAG_BARE | FLAG_MUST_CANCEL)) === FLAG_BARE &&
     task._extra === null
   ) {
     stepBare(task);

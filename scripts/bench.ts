@@ -439,12 +439,6 @@ class TimerSized {
 }
 
 /**
- * W4's floor: 100k Task-sized objects, each holding a timer-sized object
- * pushed on the loop's own timer heap (`_timer_heap.ts`); after one 50 ms
- * host timer, all popped in order. No loop, no steps: what V8 costs for the
- * allocations and the heap alone.
- */
-/**
  * The shape of the library's shared `sleep(0)` iterator: one bare yield,
  * then done, whatever it is resumed with.
  */
@@ -490,6 +484,12 @@ function floorSwitch(): void {
   }
 }
 
+/**
+ * W4's floor: 100k Task-sized objects, each holding a timer-sized object
+ * pushed on the loop's own timer heap (`_timer_heap.ts`); after one 50 ms
+ * host timer, all popped in order. No loop, no steps: what V8 costs for the
+ * allocations and the heap alone.
+ */
 async function floorTimers(): Promise<void> {
   const recs = new Array(TIMERS);
   const heap = new TimerHeap();
